@@ -1,0 +1,100 @@
+import crypto from 'node:crypto';
+import cors from 'cors';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { UserRepository } from './modules/auth/auth.repository';
+import { authRoutes } from './modules/auth/auth.routes';
+import { AuthService } from './modules/auth/auth.service';
+import { PasswordHasher } from './modules/auth/passwords';
+import { TokenService } from './modules/auth/tokens';
+import { CategoryRepository } from './modules/categories/categories.repository';
+import { categoryRoutes } from './modules/categories/categories.routes';
+import { CategoryService } from './modules/categories/categories.service';
+import { EventRepository } from './modules/events/events.repository';
+import { eventRoutes } from './modules/events/events.routes';
+import { EventService } from './modules/events/events.service';
+import { healthRoutes } from './modules/health/health.routes';
+import { StockRepository } from './modules/inventory/stock.repository';
+import type { Config } from './shared/config';
+import type { Database } from './shared/db/database';
+import type { DomainEvents } from './shared/domain-events';
+import { errorHandler, notFoundHandler } from './shared/http/error-handler';
+import type { Logger } from './shared/logger';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  bus: DomainEvents;
+  jwtSecret: string;
+}
+
+/** Services wired once per process; the HTTP routes, socket server and jobs share them. */
+export function createServices(deps: AppDeps) {
+  const { db, bus, config } = deps;
+  const tokens = new TokenService(deps.jwtSecret, config.auth.jwtExpiresIn);
+  const passwords = new PasswordHasher(config.auth.bcryptCost);
+  const users = new UserRepository(db);
+  const events = new EventRepository(db);
+  const categories = new CategoryRepository(db);
+  const stock = new StockRepository();
+  return {
+    tokens,
+    passwords,
+    users,
+    auth: new AuthService(users, passwords, tokens),
+    events: new EventService(db, events, categories, stock, bus),
+    categories: new CategoryService(db, events, categories, stock, bus),
+  };
+}
+export type Services = ReturnType<typeof createServices>;
+
+/** A caller-supplied request id is kept if it looks like one, so logs join up across services. */
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createApp(deps: AppDeps, services: Services): Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.set('trust proxy', config.trustProxy ? 1 : false);
+  app.set('etag', false);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // One short line per request: id, method, path, status and time; never headers or bodies.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
+    }),
+  );
+  app.use(helmet());
+  app.use(
+    cors({
+      origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()),
+      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+    }),
+  );
+  app.use(express.json({ limit: '100kb' }));
+
+  app.use(healthRoutes({ db: deps.db }));
+  app.use(
+    '/api/auth',
+    authRoutes({ auth: services.auth, tokens: services.tokens, rateLimitPerMinute: config.auth.rateLimitPerMinute }),
+  );
+  app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, tokens: services.tokens }));
+  app.use('/api/events', eventRoutes({ events: services.events, tokens: services.tokens }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,119 @@
+import type { Transaction } from 'kysely';
+import type { Database } from '../../shared/db/database';
+import type { DB, EventRow } from '../../shared/db/schema';
+import type { DomainEvents } from '../../shared/domain-events';
+import { AppError, notFound } from '../../shared/errors';
+import { toCents } from '../../shared/http/schemas';
+import type { AuthUser } from '../auth/tokens';
+import type { EventRepository } from '../events/events.repository';
+import { assertCanManage, capacityExceeded } from '../events/events.service';
+import type { StockRepository } from '../inventory/stock.repository';
+import type { CategoryRepository } from './categories.repository';
+import type { CategoryInput, CategoryPatch } from './categories.schemas';
+import { presentCategory, type CategoryDto } from './category.presenter';
+
+export class CategoryService {
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventRepository,
+    private readonly categories: CategoryRepository,
+    private readonly stock: StockRepository,
+    private readonly bus: DomainEvents,
+  ) {}
+
+  async list(eventId: string): Promise<CategoryDto[]> {
+    if (!(await this.events.findById(eventId))) throw notFound('Event');
+    return (await this.categories.listByEvents([eventId])).map(presentCategory);
+  }
+
+  async create(user: AuthUser, eventId: string, input: CategoryInput): Promise<CategoryDto> {
+    const categoryId = await this.db.transaction().execute(async (trx) => {
+      const event = await this.lockManagedEvent(trx, user, eventId);
+      await this.assertFitsCapacity(trx, event, input.cantidadTotal);
+      const category = await this.categories.insert(trx, eventId, {
+        name: input.nombre,
+        priceCents: toCents(input.precio),
+        totalQuantity: input.cantidadTotal,
+        benefits: input.beneficios,
+      });
+      await this.stock.rewrite(trx, category.id, input.cantidadTotal, input.cantidadTotal);
+      return category.id;
+    });
+    this.bus.publish('stock.changed', { eventId, categoryIds: [categoryId] });
+    return this.getOne(eventId, categoryId);
+  }
+
+  async update(user: AuthUser, eventId: string, categoryId: string, patch: CategoryPatch): Promise<CategoryDto> {
+    const stockMoved = await this.db.transaction().execute(async (trx) => {
+      const event = await this.lockManagedEvent(trx, user, eventId);
+      const category = await this.categories.lockForWrite(trx, eventId, categoryId);
+      if (!category) throw notFound('Category');
+      const newTotal = patch.cantidadTotal;
+      if (newTotal !== undefined && newTotal !== category.total_quantity) {
+        await this.assertFitsCapacity(trx, event, newTotal, categoryId);
+        // With every bucket locked, total - available is exactly what is sold or held.
+        const available = await this.stock.lockAvailable(trx, categoryId);
+        const soldOrHeld = category.total_quantity - available;
+        if (newTotal < soldOrHeld) {
+          throw capacityExceeded('cantidadTotal cannot go below the tickets already sold or held', {
+            cantidadTotal: newTotal,
+            vendidasOReservadas: soldOrHeld,
+          });
+        }
+        await this.stock.rewrite(trx, categoryId, newTotal - soldOrHeld, newTotal);
+      }
+      await this.categories.update(trx, categoryId, {
+        name: patch.nombre,
+        priceCents: patch.precio === undefined ? undefined : toCents(patch.precio),
+        totalQuantity: newTotal,
+        benefits: patch.beneficios,
+      });
+      return newTotal !== undefined && newTotal !== category.total_quantity;
+    });
+    if (stockMoved) this.bus.publish('stock.changed', { eventId, categoryIds: [categoryId] });
+    return this.getOne(eventId, categoryId);
+  }
+
+  async remove(user: AuthUser, eventId: string, categoryId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.lockManagedEvent(trx, user, eventId);
+      const category = await this.categories.lockForWrite(trx, eventId, categoryId);
+      if (!category) throw notFound('Category');
+      // Locking the stock makes a reservation in flight finish (or wait) before we look for orders.
+      await this.stock.lockAvailable(trx, categoryId);
+      if (await this.categories.hasOrders(trx, categoryId)) {
+        throw new AppError('HAS_ORDERS', 'Orders reference this category; it cannot be deleted');
+      }
+      await this.categories.delete(trx, categoryId);
+    });
+  }
+
+  private async getOne(eventId: string, categoryId: string): Promise<CategoryDto> {
+    const category = (await this.categories.listByEvents([eventId])).find((c) => c.id === categoryId);
+    if (!category) throw notFound('Category');
+    return presentCategory(category);
+  }
+
+  private async lockManagedEvent(trx: Transaction<DB>, user: AuthUser, eventId: string): Promise<EventRow> {
+    const event = await this.events.lockForWrite(trx, eventId);
+    if (!event) throw notFound('Event');
+    assertCanManage(user, event);
+    return event;
+  }
+
+  /** The event row is locked, so no other category write can slip in between sum and insert. */
+  private async assertFitsCapacity(
+    trx: Transaction<DB>,
+    event: EventRow,
+    quantity: number,
+    exceptCategoryId?: string,
+  ): Promise<void> {
+    const others = await this.categories.totalQuantity(trx, event.id, exceptCategoryId);
+    if (others + quantity > event.capacity) {
+      throw capacityExceeded('The categories would hold more tickets than the event capacity', {
+        capacidadTotal: event.capacity,
+        sumaCategorias: others + quantity,
+      });
+    }
+  }
+}

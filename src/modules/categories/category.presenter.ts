@@ -1,0 +1,15 @@
+import { fromCents } from '../../shared/http/schemas';
+import type { CategoryWithStock } from './categories.repository';
+
+export function presentCategory(category: CategoryWithStock) {
+  return {
+    id: category.id,
+    eventoId: category.event_id,
+    nombre: category.name,
+    precio: fromCents(category.price_cents),
+    cantidadTotal: category.total_quantity,
+    disponible: category.available,
+    beneficios: category.benefits,
+  };
+}
+export type CategoryDto = ReturnType<typeof presentCategory>;

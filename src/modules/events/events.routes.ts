@@ -1,0 +1,42 @@
+import { Router } from 'express';
+import { idParam } from '../../shared/http/params';
+import { paginationQuery } from '../../shared/http/schemas';
+import { parseBody, parseQuery } from '../../shared/http/validate';
+import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
+import type { TokenService } from '../auth/tokens';
+import { createEventBody, searchQuery, updateEventBody } from './events.schemas';
+import type { EventService } from './events.service';
+
+export function eventRoutes(deps: { events: EventService; tokens: TokenService }): Router {
+  const router = Router();
+  const auth = requireAuth(deps.tokens);
+
+  router.get('/', async (req, res) => {
+    res.json(await deps.events.list({}, parseQuery(paginationQuery, req)));
+  });
+
+  router.get('/search', async (req, res) => {
+    const { page, limit, fecha, ubicacion, q, disponible } = parseQuery(searchQuery, req);
+    res.json(await deps.events.list({ day: fecha, location: ubicacion, text: q, available: disponible }, { page, limit }));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(await deps.events.get(idParam(req, 'id', 'Event')));
+  });
+
+  router.post('/', auth, requireRole('ORGANIZADOR', 'ADMIN'), async (req, res) => {
+    res.status(201).json(await deps.events.create(caller(req), parseBody(createEventBody, req)));
+  });
+
+  router.put('/:id', auth, requireRole('ORGANIZADOR', 'ADMIN'), async (req, res) => {
+    const id = idParam(req, 'id', 'Event');
+    res.json(await deps.events.update(caller(req), id, parseBody(updateEventBody, req)));
+  });
+
+  router.delete('/:id', auth, requireRole('ADMIN'), async (req, res) => {
+    await deps.events.remove(idParam(req, 'id', 'Event'));
+    res.status(204).end();
+  });
+
+  return router;
+}

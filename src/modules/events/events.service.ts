@@ -1,0 +1,142 @@
+import type { Database } from '../../shared/db/database';
+import type { EventRow } from '../../shared/db/schema';
+import type { DomainEvents } from '../../shared/domain-events';
+import { AppError, notFound } from '../../shared/errors';
+import { toCents, type Page, type Pagination } from '../../shared/http/schemas';
+import type { AuthUser } from '../auth/tokens';
+import type { CategoryRepository } from '../categories/categories.repository';
+import { presentCategory, type CategoryDto } from '../categories/category.presenter';
+import type { StockRepository } from '../inventory/stock.repository';
+import { presentEvent, type EventDto } from './event.presenter';
+import type { EventChanges, EventFilters, EventRepository } from './events.repository';
+import type { CreateEventInput, UpdateEventInput } from './events.schemas';
+
+/** Organizers manage their own events; administrators manage all. */
+export function assertCanManage(user: AuthUser, event: EventRow): void {
+  if (user.role !== 'ADMIN' && event.organizer_id !== user.id) {
+    throw new AppError('FORBIDDEN', 'Only the event organizer or an administrator can change this event');
+  }
+}
+
+export const capacityExceeded = (message: string, details?: unknown) =>
+  new AppError('CAPACITY_EXCEEDED', message, details);
+
+export class EventService {
+  constructor(
+    private readonly db: Database,
+    private readonly events: EventRepository,
+    private readonly categories: CategoryRepository,
+    private readonly stock: StockRepository,
+    private readonly bus: DomainEvents,
+  ) {}
+
+  async list(filters: EventFilters, pagination: Pagination): Promise<Page<EventDto>> {
+    const { rows, total } = await this.events.page(filters, pagination);
+    return { data: await this.withCategories(rows), page: pagination.page, limit: pagination.limit, total };
+  }
+
+  async get(id: string): Promise<EventDto> {
+    const event = await this.events.findById(id);
+    if (!event) throw notFound('Event');
+    const [dto] = await this.withCategories([event]);
+    return dto!;
+  }
+
+  async create(user: AuthUser, input: CreateEventInput): Promise<EventDto> {
+    const categoriesTotal = input.categorias.reduce((sum, c) => sum + c.cantidadTotal, 0);
+    if (categoriesTotal > input.capacidadTotal) {
+      throw capacityExceeded('The categories hold more tickets than the event capacity', {
+        capacidadTotal: input.capacidadTotal,
+        sumaCategorias: categoriesTotal,
+      });
+    }
+    const eventId = await this.db.transaction().execute(async (trx) => {
+      const event = await this.events.insert(trx, {
+        name: input.nombre,
+        description: input.descripcion,
+        startsAt: new Date(input.fecha),
+        location: input.ubicacion,
+        capacity: input.capacidadTotal,
+        basePriceCents: toCents(input.precioBase),
+        organizerId: user.id,
+      });
+      for (const c of input.categorias) {
+        const category = await this.categories.insert(trx, event.id, {
+          name: c.nombre,
+          priceCents: toCents(c.precio),
+          totalQuantity: c.cantidadTotal,
+          benefits: c.beneficios,
+        });
+        await this.stock.rewrite(trx, category.id, c.cantidadTotal, c.cantidadTotal);
+      }
+      return event.id;
+    });
+    return this.get(eventId);
+  }
+
+  async update(user: AuthUser, id: string, patch: UpdateEventInput): Promise<EventDto> {
+    const changes: EventChanges = {
+      name: patch.nombre,
+      description: patch.descripcion,
+      startsAt: patch.fecha === undefined ? undefined : new Date(patch.fecha),
+      location: patch.ubicacion,
+      capacity: patch.capacidadTotal,
+      basePriceCents: patch.precioBase === undefined ? undefined : toCents(patch.precioBase),
+    };
+    const before = await this.db.transaction().execute(async (trx) => {
+      const event = await this.events.lockForWrite(trx, id);
+      if (!event) throw notFound('Event');
+      assertCanManage(user, event);
+      if (changes.capacity !== undefined) {
+        // Categories hold at least what is sold or held, so this also keeps capacity above that.
+        const categoriesTotal = await this.categories.totalQuantity(trx, id);
+        if (changes.capacity < categoriesTotal) {
+          throw capacityExceeded('Capacity cannot go below the tickets of its categories', {
+            capacidadTotal: changes.capacity,
+            sumaCategorias: categoriesTotal,
+          });
+        }
+      }
+      await this.events.update(trx, id, changes);
+      return event;
+    });
+    const dto = await this.get(id);
+    const cambios = changedFields(presentEvent(before, []), dto);
+    if (Object.keys(cambios).length > 0) this.bus.publish('event.updated', { eventId: id, changes: cambios });
+    return dto;
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const event = await trx.selectFrom('events').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+      if (!event) throw notFound('Event');
+      await this.events.lockOpenOrders(trx, id);
+      if (await this.events.hasOrdersInState(trx, id, 'CONFIRMED')) {
+        throw new AppError('HAS_ORDERS', 'The event has confirmed orders and cannot be deleted');
+      }
+      await this.events.delete(trx, id);
+    });
+  }
+
+  private async withCategories(events: EventRow[]): Promise<EventDto[]> {
+    const categories = await this.categories.listByEvents(events.map((e) => e.id));
+    const byEvent = new Map<string, CategoryDto[]>();
+    for (const c of categories) {
+      const list = byEvent.get(c.event_id) ?? [];
+      list.push(presentCategory(c));
+      byEvent.set(c.event_id, list);
+    }
+    return events.map((e) => presentEvent(e, byEvent.get(e.id) ?? []));
+  }
+}
+
+const EDITABLE = ['nombre', 'descripcion', 'fecha', 'ubicacion', 'capacidadTotal', 'precioBase'] as const;
+
+/** The edited fields with their new values, for the `event:update` message. */
+function changedFields(before: EventDto, after: EventDto): Record<string, unknown> {
+  const cambios: Record<string, unknown> = {};
+  for (const field of EDITABLE) {
+    if (before[field] !== after[field]) cambios[field] = after[field];
+  }
+  return cambios;
+}

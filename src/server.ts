@@ -1,0 +1,110 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createApp, createServices, type Services } from './app';
+import type { Config } from './shared/config';
+import { createDatabase, type DatabaseHandle } from './shared/db/database';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './shared/db/embedded';
+import { migrate } from './shared/db/migrate';
+import { DomainEvents } from './shared/domain-events';
+import type { Logger } from './shared/logger';
+
+export interface RunningService {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000 */
+  url: string;
+  port: number;
+  services: Services;
+  database: DatabaseHandle;
+  bus: DomainEvents;
+  /** Stops accepting, lets in-flight requests finish, then releases the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Outside production an unset JWT_SECRET is replaced by a random one kept beside the data, so
+ * tokens survive restarts and no fixed default secret ever exists.
+ */
+async function resolveJwtSecret(config: Config): Promise<string> {
+  if (config.auth.jwtSecret) return config.auth.jwtSecret;
+  const file = path.join(config.dataDir, 'jwt-secret');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    await fs.mkdir(config.dataDir, { recursive: true });
+    const secret = crypto.randomBytes(48).toString('base64url');
+    await fs.writeFile(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
+
+async function openDatabase(config: Config, logger: Logger) {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.db.url;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({
+      dir: config.dataDir,
+      port: config.db.embeddedPort,
+      database: 'ticketing',
+      logger,
+    });
+    url = embedded.url;
+  }
+  const database = createDatabase({ ...config.db, url }, logger);
+  return { database, embedded };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export async function startService(config: Config, logger: Logger): Promise<RunningService> {
+  const { database, embedded } = await openDatabase(config, logger);
+  const releaseDatabase = async () => {
+    await database.close();
+    if (embedded) await embedded.stop().catch((err) => logger.warn({ err }, 'embedded PostgreSQL stop failed'));
+  };
+
+  const bus = new DomainEvents();
+  let server: http.Server;
+  let services: Services;
+  let port: number;
+  try {
+    await migrate(database.pool, logger);
+    const deps = { config, logger, db: database.db, bus, jwtSecret: await resolveJwtSecret(config) };
+    services = createServices(deps);
+    server = http.createServer(createApp(deps, services));
+    // Keep-alive longer than a typical load balancer's idle timeout, so the balancer closes first.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    port = await listen(server, config.port, config.host);
+  } catch (error) {
+    await releaseDatabase();
+    throw error;
+  }
+  logger.info({ port, database: embedded ? 'embedded' : 'external' }, 'HTTP API listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down: no new connections, finishing in-flight requests');
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
+      await drained;
+      clearTimeout(force);
+      await releaseDatabase();
+      logger.info('shutdown complete');
+    })();
+    return closing;
+  };
+
+  return { url: `http://127.0.0.1:${port}`, port, services, database, bus, close };
+}

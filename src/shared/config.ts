@@ -1,0 +1,148 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** How long a token lives, in the `jsonwebtoken`/`ms` notation: `3600`, `15m`, `12h`, `7d`. */
+const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y)?$/;
+
+const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * `LOW_STOCK_THRESHOLD` is either an absolute number of tickets (`15`) or a share of each
+ * category's `cantidadTotal` (`10%`, the default).
+ */
+const lowStockThreshold = z
+  .string()
+  .regex(/^\d+(\.\d+)?%?$/, 'must be a number of tickets (e.g. 15) or a percentage (e.g. 10%)')
+  .transform((raw) =>
+    raw.endsWith('%')
+      ? ({ kind: 'percent', value: Number(raw.slice(0, -1)) } as const)
+      : ({ kind: 'absolute', value: Number(raw) } as const),
+  );
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: intInRange(0, 65535).default(3000),
+    WS_PORT: intInRange(0, 65535).default(3001),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    EMBEDDED_PG_PORT: intInRange(1, 65535).default(54329),
+    DATA_DIR: z.string().min(1).default('.data'),
+    DB_POOL_SIZE: intInRange(1, 200).default(8),
+    DB_LOCK_TIMEOUT_MS: intInRange(50, 60_000).default(1000),
+    DB_STATEMENT_TIMEOUT_MS: intInRange(100, 600_000).default(10_000),
+    DB_CONNECT_TIMEOUT_MS: intInRange(100, 60_000).default(3000),
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    JWT_EXPIRES_IN: z.string().regex(DURATION, 'must look like 3600, 15m, 12h or 7d').default('7d'),
+    BCRYPT_COST: intInRange(4, 15).default(12),
+    ORDER_RESERVATION_TIMEOUT_MINUTES: z.coerce.number().positive().max(24 * 60).default(10),
+    MAX_TICKETS_PER_ORDER: intInRange(1, 1000).default(10),
+    LOW_STOCK_THRESHOLD: lowStockThreshold.default({ kind: 'percent', value: 10 }),
+    AUTH_RATE_LIMIT_PER_MINUTE: intInRange(1, 100_000).default(20),
+    EXPIRY_INTERVAL_MS: intInRange(50, 60_000).default(500),
+    EXPIRY_BATCH_SIZE: intInRange(1, 10_000).default(500),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    CORS_ORIGIN: z.string().min(1).default('*'),
+    TRUST_PROXY: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    SHUTDOWN_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (env.NODE_ENV === 'production' && env.BCRYPT_COST < 12) {
+      ctx.addIssue({ code: 'custom', path: ['BCRYPT_COST'], message: 'must be at least 12 in production' });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  host: string;
+  port: number;
+  wsPort: number;
+  db: {
+    /** Unset: the app runs an embedded PostgreSQL under `dataDir`. */
+    url: string | undefined;
+    embeddedPort: number;
+    poolSize: number;
+    lockTimeoutMs: number;
+    statementTimeoutMs: number;
+    connectTimeoutMs: number;
+  };
+  dataDir: string;
+  auth: {
+    /** Unset outside production: a random secret is generated and kept under `dataDir`. */
+    jwtSecret: string | undefined;
+    jwtExpiresIn: string;
+    bcryptCost: number;
+    rateLimitPerMinute: number;
+  };
+  orders: {
+    reservationTimeoutMs: number;
+    maxTicketsPerOrder: number;
+    expiryIntervalMs: number;
+    expiryBatchSize: number;
+  };
+  lowStockThreshold: Env['LOW_STOCK_THRESHOLD'];
+  logLevel: Env['LOG_LEVEL'];
+  redisUrl: string | undefined;
+  corsOrigin: string;
+  trustProxy: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+/**
+ * Reads and validates the environment. Any bad value stops start-up with a message naming the
+ * variable, so a typo never silently becomes a default.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings (e.g. `FOO=` in a .env file) mean "not set", not "set to nothing".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const env = parsed.data;
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    wsPort: env.WS_PORT,
+    db: {
+      url: env.DATABASE_URL,
+      embeddedPort: env.EMBEDDED_PG_PORT,
+      poolSize: env.DB_POOL_SIZE,
+      lockTimeoutMs: env.DB_LOCK_TIMEOUT_MS,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
+    },
+    dataDir: path.resolve(env.DATA_DIR),
+    auth: {
+      jwtSecret: env.JWT_SECRET,
+      jwtExpiresIn: env.JWT_EXPIRES_IN,
+      bcryptCost: env.BCRYPT_COST,
+      rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
+    },
+    orders: {
+      reservationTimeoutMs: Math.round(env.ORDER_RESERVATION_TIMEOUT_MINUTES * 60_000),
+      maxTicketsPerOrder: env.MAX_TICKETS_PER_ORDER,
+      expiryIntervalMs: env.EXPIRY_INTERVAL_MS,
+      expiryBatchSize: env.EXPIRY_BATCH_SIZE,
+    },
+    lowStockThreshold: env.LOW_STOCK_THRESHOLD,
+    logLevel: env.LOG_LEVEL,
+    redisUrl: env.REDIS_URL,
+    corsOrigin: env.CORS_ORIGIN,
+    trustProxy: env.TRUST_PROXY,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

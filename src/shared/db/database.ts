@@ -1,0 +1,59 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../logger';
+import type { DB } from './schema';
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseHandle {
+  db: Database;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+interface PoolOptions {
+  url: string;
+  poolSize: number;
+  lockTimeoutMs: number;
+  statementTimeoutMs: number;
+  connectTimeoutMs: number;
+  applicationName?: string;
+}
+
+// COUNT(*) and SUM() come back as int8; our counts and cents fit a JS number exactly.
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/**
+ * One pool per process. Every session gets a lock and statement timeout up front, so a request
+ * waiting on a busy row or a stuck server fails fast (mapped to 503) instead of hanging.
+ */
+export function createDatabase(options: PoolOptions, logger: Logger): DatabaseHandle {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    application_name: options.applicationName ?? 'ticketing-api',
+    options: [
+      `-c lock_timeout=${options.lockTimeoutMs}`,
+      `-c statement_timeout=${options.statementTimeoutMs}`,
+      `-c idle_in_transaction_session_timeout=${Math.max(options.statementTimeoutMs * 2, 10_000)}`,
+      '-c timezone=UTC',
+    ].join(' '),
+    types,
+  });
+  // An idle client losing its connection (server restart) must not crash the process.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    pool,
+    // Kysely's destroy() ends the pool it was given.
+    close: () => db.destroy(),
+  };
+}

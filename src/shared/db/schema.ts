@@ -1,0 +1,100 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/** Table types for Kysely, kept by hand in step with `migrations/`. */
+
+export type Role = 'ADMIN' | 'ORGANIZADOR' | 'COMPRADOR';
+export type OrderStatus = 'PENDING' | 'RESERVED' | 'CONFIRMED' | 'CANCELLED' | 'EXPIRED';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  name: string;
+  email: string;
+  password_hash: string;
+  role: Role;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface EventsTable {
+  id: Generated<string>;
+  name: string;
+  description: string;
+  starts_at: ColumnType<Date, Date | string, Date | string>;
+  location: string;
+  capacity: number;
+  base_price_cents: number;
+  organizer_id: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface TicketCategoriesTable {
+  id: Generated<string>;
+  event_id: string;
+  name: string;
+  price_cents: number;
+  total_quantity: number;
+  benefits: string[];
+  low_stock_alerted: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface CategoryStockTable {
+  category_id: string;
+  bucket: number;
+  available: number;
+}
+
+export interface OrdersTable {
+  id: Generated<string>;
+  user_id: string;
+  event_id: string;
+  status: OrderStatus;
+  total_cents: number;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  payment_method: string | null;
+  transaction_id: string | null;
+  confirmed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface OrderItemsTable {
+  order_id: string;
+  category_id: string;
+  category_name: string;
+  quantity: number;
+  unit_price_cents: number;
+}
+
+export interface OrderStatusHistoryTable {
+  id: Generated<number>;
+  order_id: string;
+  from_status: OrderStatus | null;
+  to_status: OrderStatus;
+  actor_id: string | null;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  users: UsersTable;
+  events: EventsTable;
+  ticket_categories: TicketCategoriesTable;
+  category_stock: CategoryStockTable;
+  orders: OrdersTable;
+  order_items: OrderItemsTable;
+  order_status_history: OrderStatusHistoryTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type EventRow = Selectable<EventsTable>;
+export type CategoryRow = Selectable<TicketCategoriesTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type OrderItemRow = Selectable<OrderItemsTable>;

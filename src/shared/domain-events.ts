@@ -1,0 +1,40 @@
+import { EventEmitter } from 'node:events';
+import type { OrderStatus } from './db/schema';
+
+/**
+ * What changed, published by the services only after their transaction has committed. The
+ * real-time layer turns these into Socket.IO messages; nothing here knows about sockets.
+ */
+export interface DomainEventMap {
+  /** The stock of these categories moved (reservation, release, capacity edit). */
+  'stock.changed': { eventId: string; categoryIds: string[] };
+  'order.status-changed': {
+    orderId: string;
+    userId: string;
+    eventId: string;
+    status: OrderStatus;
+    expiresAt: Date;
+  };
+  /** `changes` holds the edited fields with their new values, in wire names. */
+  'event.updated': { eventId: string; changes: Record<string, unknown> };
+}
+
+export type DomainEventName = keyof DomainEventMap;
+
+export class DomainEvents {
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // Every socket server and job subscribes once; there is no per-request listener.
+    this.emitter.setMaxListeners(50);
+  }
+
+  publish<K extends DomainEventName>(name: K, payload: DomainEventMap[K]): void {
+    this.emitter.emit(name, payload);
+  }
+
+  subscribe<K extends DomainEventName>(name: K, listener: (payload: DomainEventMap[K]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
+  }
+}

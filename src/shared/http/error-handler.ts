@@ -1,0 +1,61 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError } from '../errors';
+import type { Logger } from '../logger';
+
+/** Seconds a client should wait before retrying after a 503. */
+const RETRY_AFTER_SECONDS = 1;
+
+/**
+ * PostgreSQL and driver failures that mean "busy or unreachable, try again": connection
+ * errors, lock or statement timeouts, serialization failures, server shutting down.
+ */
+function isTransientDatabaseError(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+  // 08: connection exception, 53: insufficient resources, 57P0x: shutdown, 55P03: lock_not_available,
+  // 57014: query_canceled (statement_timeout), 40001/40P01: serialization failure / deadlock.
+  if (/^(08|53|57P0)/.test(code) || ['55P03', '57014', '40001', '40P01'].includes(code)) return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client was closed/i.test(
+    message,
+  );
+}
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as { type?: string; status?: number };
+  // Errors raised by express.json() before any route runs.
+  if (e?.type === 'entity.parse.failed') return new AppError('VALIDATION_ERROR', 'Malformed JSON body');
+  if (e?.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return new AppError('VALIDATION_ERROR', 'Unsupported body encoding');
+  }
+  if (isTransientDatabaseError(error)) {
+    return new AppError('SERVICE_UNAVAILABLE', 'The service is busy or the database is unreachable; retry shortly');
+  }
+  return new AppError('INTERNAL', 'Internal server error');
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const appError = toAppError(error);
+    if (appError.code === 'INTERNAL') {
+      (req.log ?? logger).error({ err: error }, 'unhandled error');
+    } else if (appError.code === 'SERVICE_UNAVAILABLE') {
+      (req.log ?? logger).warn({ err: error }, 'request failed on a transient database error');
+    }
+    if (res.headersSent) return;
+    if (appError.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    const body: { code: string; message: string; details?: unknown } = {
+      code: appError.code,
+      message: appError.message,
+    };
+    if (appError.details !== undefined) body.details = appError.details;
+    res.status(appError.status).json({ error: body });
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new AppError('NOT_FOUND', `No route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** Ids on the wire are UUIDs; anything else is a 404 (it cannot name a resource), see `idParam`. */
+export const uuid = z.uuid();
+
+export const paginationQuery = z.object({
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type Pagination = z.infer<typeof paginationQuery>;
+
+export interface Page<T> {
+  data: T[];
+  page: number;
+  limit: number;
+  total: number;
+}
+
+/** Money on the wire: a JSON number with at most two decimals. Stored as integer cents. */
+export const money = z
+  .number()
+  .min(0)
+  .max(10_000_000)
+  .refine((n) => Math.abs(Math.round(n * 100) - n * 100) < 1e-6, 'must have at most 2 decimals');
+
+export const toCents = (amount: number): number => Math.round(amount * 100);
+export const fromCents = (cents: number): number => cents / 100;
+
+/** Free text that must say something: trimmed, non-empty, bounded. */
+export const text = (max: number) => z.string().trim().min(1).max(max);
