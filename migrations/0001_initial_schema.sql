@@ -47,7 +47,8 @@ CREATE TABLE ticket_categories (
   -- Set once the stock has dropped to the low-stock threshold and the alert went out; cleared
   -- when it rises above again, so the alert fires once per downward crossing across instances.
   low_stock_alerted boolean NOT NULL DEFAULT false,
-  created_at        timestamptz NOT NULL DEFAULT now(),
+  -- clock_timestamp(): categories created in one transaction keep the order they were given in.
+  created_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
   updated_at        timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ticket_categories_event_idx ON ticket_categories (event_id, created_at);

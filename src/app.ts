@@ -16,6 +16,12 @@ import { eventRoutes } from './modules/events/events.routes';
 import { EventService } from './modules/events/events.service';
 import { healthRoutes } from './modules/health/health.routes';
 import { StockRepository } from './modules/inventory/stock.repository';
+import { AdminRepository } from './modules/admin/admin.repository';
+import { adminRoutes } from './modules/admin/admin.routes';
+import { AdminService } from './modules/admin/admin.service';
+import { OrderRepository } from './modules/orders/orders.repository';
+import { orderRoutes } from './modules/orders/orders.routes';
+import { OrderService } from './modules/orders/orders.service';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
@@ -39,6 +45,7 @@ export function createServices(deps: AppDeps) {
   const events = new EventRepository(db);
   const categories = new CategoryRepository(db);
   const stock = new StockRepository();
+  const orders = new OrderService(db, new OrderRepository(db), stock, bus, config.orders);
   return {
     tokens,
     passwords,
@@ -46,6 +53,8 @@ export function createServices(deps: AppDeps) {
     auth: new AuthService(users, passwords, tokens),
     events: new EventService(db, events, categories, stock, bus),
     categories: new CategoryService(db, events, categories, stock, bus),
+    orders,
+    admin: new AdminService(new AdminRepository(db), events),
   };
 }
 export type Services = ReturnType<typeof createServices>;
@@ -93,6 +102,8 @@ export function createApp(deps: AppDeps, services: Services): Express {
   );
   app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, tokens: services.tokens }));
   app.use('/api/events', eventRoutes({ events: services.events, tokens: services.tokens }));
+  app.use('/api/orders', orderRoutes({ orders: services.orders, tokens: services.tokens }));
+  app.use('/api/admin', adminRoutes({ admin: services.admin, orders: services.orders, tokens: services.tokens }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -10,6 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './shared/db/embedd
 import { migrate } from './shared/db/migrate';
 import { DomainEvents } from './shared/domain-events';
 import type { Logger } from './shared/logger';
+import { ExpiryJob } from './modules/orders/expiry-job';
 
 export interface RunningService {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000 */
@@ -18,6 +19,7 @@ export interface RunningService {
   services: Services;
   database: DatabaseHandle;
   bus: DomainEvents;
+  expiryJob: ExpiryJob;
   /** Stops accepting, lets in-flight requests finish, then releases the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -26,7 +28,7 @@ export interface RunningService {
  * Outside production an unset JWT_SECRET is replaced by a random one kept beside the data, so
  * tokens survive restarts and no fixed default secret ever exists.
  */
-async function resolveJwtSecret(config: Config): Promise<string> {
+export async function resolveJwtSecret(config: Config): Promise<string> {
   if (config.auth.jwtSecret) return config.auth.jwtSecret;
   const file = path.join(config.dataDir, 'jwt-secret');
   try {
@@ -39,7 +41,7 @@ async function resolveJwtSecret(config: Config): Promise<string> {
   }
 }
 
-async function openDatabase(config: Config, logger: Logger) {
+export async function openDatabase(config: Config, logger: Logger) {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.db.url;
   if (!url) {
@@ -90,6 +92,11 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     throw error;
   }
   logger.info({ port, database: embedded ? 'embedded' : 'external' }, 'HTTP API listening');
+  const expiryJob = new ExpiryJob(services.orders, logger, {
+    intervalMs: config.orders.expiryIntervalMs,
+    batchSize: config.orders.expiryBatchSize,
+  });
+  expiryJob.start();
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -100,11 +107,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await drained;
       clearTimeout(force);
+      await expiryJob.stop();
       await releaseDatabase();
       logger.info('shutdown complete');
     })();
     return closing;
   };
 
-  return { url: `http://127.0.0.1:${port}`, port, services, database, bus, close };
+  return { url: `http://127.0.0.1:${port}`, port, services, database, bus, expiryJob, close };
 }

@@ -53,13 +53,109 @@ export class StockRepository {
     return rows.reduce((sum, r) => sum + r.available, 0);
   }
 
-  /** Replaces a category's buckets; the caller holds their locks (or just created the category). */
+  /**
+   * Sets a category's stock to `available`, spread over the bucket count that `totalQuantity`
+   * calls for. The caller holds the locks of every bucket (or just created the category).
+   * Buckets are updated in place, so a releaser waiting on one finds it still there.
+   */
   async rewrite(trx: Transaction<DB>, categoryId: string, available: number, totalQuantity: number): Promise<void> {
-    await trx.deleteFrom('category_stock').where('category_id', '=', categoryId).execute();
     const buckets = splitIntoBuckets(available, totalQuantity);
     await trx
       .insertInto('category_stock')
       .values(buckets.map((amount, bucket) => ({ category_id: categoryId, bucket, available: amount })))
+      .onConflict((oc) => oc.columns(['category_id', 'bucket']).doUpdateSet({ available: (eb) => eb.ref('excluded.available') }))
       .execute();
+    await trx
+      .deleteFrom('category_stock')
+      .where('category_id', '=', categoryId)
+      .where('bucket', '>=', buckets.length)
+      .execute();
+  }
+
+  /**
+   * Takes `quantity` tickets of a category inside the caller's transaction; false when there
+   * are not that many. The common case is one statement: a bucket that has enough and that no
+   * other buyer holds right now (SKIP LOCKED), starting from a random bucket to spread buyers.
+   * Only when no single bucket fits does it fall back to waiting or combining buckets.
+   */
+  async reserve(trx: Transaction<DB>, categoryId: string, quantity: number): Promise<boolean> {
+    const start = Math.floor(Math.random() * MAX_BUCKETS);
+    const fast = await sql<{ bucket: number }>`
+      UPDATE category_stock SET available = available - ${quantity}
+      WHERE (category_id, bucket) = (
+        SELECT category_id, bucket FROM category_stock
+        WHERE category_id = ${categoryId} AND available >= ${quantity}
+        ORDER BY (bucket + ${start}) % ${MAX_BUCKETS}
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED)
+      RETURNING bucket`.execute(trx);
+    if (fast.rows.length > 0) return true;
+    return this.reserveSlowly(trx, categoryId, quantity);
+  }
+
+  private async reserveSlowly(trx: Transaction<DB>, categoryId: string, quantity: number): Promise<boolean> {
+    const { total, largest } = await trx
+      .selectFrom('category_stock')
+      .select([sql<number>`coalesce(sum(available), 0)::int`.as('total'), sql<number>`coalesce(max(available), 0)::int`.as('largest')])
+      .where('category_id', '=', categoryId)
+      .executeTakeFirstOrThrow();
+    if (total < quantity) return false;
+    if (largest >= quantity) {
+      // Some bucket fits but every such bucket is busy: wait for one (bounded by lock_timeout)
+      // rather than lock them all, which would queue every other buyer behind us.
+      const waited = await sql<{ bucket: number }>`
+        UPDATE category_stock SET available = available - ${quantity}
+        WHERE (category_id, bucket) = (
+          SELECT category_id, bucket FROM category_stock
+          WHERE category_id = ${categoryId} AND available >= ${quantity}
+          ORDER BY bucket
+          LIMIT 1
+          FOR UPDATE)
+        RETURNING bucket`.execute(trx);
+      if (waited.rows.length > 0) return true;
+    }
+    // No single bucket holds enough: lock them all in bucket order and take from several.
+    const buckets = await trx
+      .selectFrom('category_stock')
+      .select(['bucket', 'available'])
+      .where('category_id', '=', categoryId)
+      .orderBy('bucket')
+      .forUpdate()
+      .execute();
+    if (buckets.reduce((sum, b) => sum + b.available, 0) < quantity) return false;
+    let missing = quantity;
+    for (const b of [...buckets].sort((x, y) => y.available - x.available)) {
+      if (missing === 0) break;
+      const take = Math.min(missing, b.available);
+      if (take === 0) continue;
+      await trx
+        .updateTable('category_stock')
+        .set((eb) => ({ available: eb('available', '-', take) }))
+        .where('category_id', '=', categoryId)
+        .where('bucket', '=', b.bucket)
+        .execute();
+      missing -= take;
+    }
+    return true;
+  }
+
+  /**
+   * Puts tickets back on sale, one category at a time in id order (so two releasers never
+   * deadlock), each into its emptiest bucket. A bucket can vanish under us when a capacity edit
+   * shrinks the category; then the update touches nothing and we pick again.
+   */
+  async release(trx: Transaction<DB>, quantities: ReadonlyMap<string, number>): Promise<void> {
+    for (const categoryId of [...quantities.keys()].sort()) {
+      const quantity = quantities.get(categoryId)!;
+      for (let attempt = 0; ; attempt++) {
+        const result = await sql`
+          UPDATE category_stock SET available = available + ${quantity}
+          WHERE category_id = ${categoryId} AND bucket = (
+            SELECT bucket FROM category_stock WHERE category_id = ${categoryId}
+            ORDER BY available, bucket LIMIT 1)`.execute(trx);
+        if (Number(result.numAffectedRows ?? 0) === 1) break;
+        if (attempt >= 5) throw new Error(`could not return ${quantity} tickets to category ${categoryId}`);
+      }
+    }
   }
 }

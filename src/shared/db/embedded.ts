@@ -37,28 +37,26 @@ async function clusterPassword(dir: string): Promise<string> {
 }
 
 /**
- * A previous run killed with SIGKILL leaves its PostgreSQL running on our data folder. Ask it
- * to shut down (SIGINT = fast shutdown: in-flight transactions roll back, committed data stays)
- * before starting our own.
+ * The server already running on this data folder, if any: another process of ours (`npm run
+ * seed` while `npm start` runs) or one left behind by a run that was killed with SIGKILL. Either
+ * way it is healthy and holds our data, so we use it as it is, and leave it running when we stop.
  */
-async function stopOrphanedServer(clusterDir: string, logger: Logger): Promise<void> {
-  const pidFile = path.join(clusterDir, 'postmaster.pid');
-  if (!(await exists(pidFile))) return;
-  const pid = Number((await fs.readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
-  logger.warn({ pid }, 'embedded PostgreSQL from an earlier run is still up; shutting it down');
-  process.kill(pid, 'SIGINT');
-  for (let waited = 0; waited < 30_000 && alive(); waited += 100) {
-    await new Promise((r) => setTimeout(r, 100));
+async function runningServerPort(clusterDir: string): Promise<number | undefined> {
+  let lines: string[];
+  try {
+    lines = (await fs.readFile(path.join(clusterDir, 'postmaster.pid'), 'utf8')).split('\n');
+  } catch {
+    return undefined;
+  }
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!Number.isInteger(pid) || pid <= 0 || !Number.isInteger(port)) return undefined;
+  try {
+    // A stale pid file can name a pid that now belongs to something else.
+    const command = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8');
+    return command.includes('postgres') ? port : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -88,11 +86,17 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     onError: (error: unknown) => logger.debug({ embeddedPostgres: String(error).trim() }),
   });
 
+  const url = (p: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${p}/${database}`;
+
   if (!(await exists(path.join(clusterDir, 'PG_VERSION')))) {
     logger.info({ clusterDir }, 'initialising embedded PostgreSQL data folder');
     await server.initialise();
   } else {
-    await stopOrphanedServer(clusterDir, logger);
+    const runningPort = await runningServerPort(clusterDir);
+    if (runningPort !== undefined) {
+      logger.warn({ port: runningPort, clusterDir }, 'embedded PostgreSQL already running on this data folder; using it');
+      return { url: url(runningPort), stop: async () => undefined };
+    }
   }
   await server.start();
   try {
@@ -102,6 +106,5 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
   logger.info({ port, clusterDir }, 'embedded PostgreSQL started');
 
-  const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
-  return { url, stop: () => server.stop() };
+  return { url: url(port), stop: () => server.stop() };
 }

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { AppError } from '../errors';
 
-type Source = 'body' | 'query' | 'params';
+type Source = 'body' | 'query' | 'params' | 'headers';
 
 /** One entry per offending field, e.g. `{ in: 'body', path: 'tickets.0.cantidad', message }`. */
 export function validationDetails(error: z.ZodError, source: Source) {

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { idParam } from '../../shared/http/params';
+import { parseQuery } from '../../shared/http/validate';
+import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
+import type { TokenService } from '../auth/tokens';
+import { adminOrdersQuery } from '../orders/orders.schemas';
+import type { OrderService } from '../orders/orders.service';
+import type { AdminService } from './admin.service';
+
+export function adminRoutes(deps: { admin: AdminService; orders: OrderService; tokens: TokenService }): Router {
+  const router = Router();
+  router.use(requireAuth(deps.tokens));
+
+  router.get('/orders', requireRole('ADMIN'), async (req, res) => {
+    const { page, limit, estado, eventoId, usuarioId } = parseQuery(adminOrdersQuery, req);
+    res.json(
+      await deps.orders.list(
+        { status: estado, eventId: eventoId?.toLowerCase(), userId: usuarioId?.toLowerCase() },
+        { page, limit },
+      ),
+    );
+  });
+
+  router.get('/stats', requireRole('ADMIN'), async (_req, res) => {
+    res.json(await deps.admin.stats());
+  });
+
+  router.get('/events/:id/sales', requireRole('ADMIN', 'ORGANIZADOR'), async (req, res) => {
+    res.json(await deps.admin.eventSales(caller(req), idParam(req, 'id', 'Event')));
+  });
+
+  return router;
+}

@@ -1,0 +1,34 @@
+import type { OrderItemRow, OrderRow } from '../../shared/db/schema';
+import { fromCents } from '../../shared/http/schemas';
+
+export type OrderWithItems = OrderRow & { items: OrderItemRow[] };
+
+export function presentOrder(order: OrderWithItems) {
+  return {
+    id: order.id,
+    usuarioId: order.user_id,
+    eventoId: order.event_id,
+    estado: order.status,
+    tickets: order.items.map((item) => ({
+      categoriaId: item.category_id,
+      nombre: item.category_name,
+      cantidad: item.quantity,
+      precioUnitario: fromCents(item.unit_price_cents),
+      subtotal: fromCents(item.unit_price_cents * item.quantity),
+    })),
+    total: fromCents(order.total_cents),
+    expiraEn: order.expires_at.toISOString(),
+    ...(order.transaction_id && order.confirmed_at
+      ? {
+          pago: {
+            metodoPago: order.payment_method,
+            transactionId: order.transaction_id,
+            confirmadoEn: order.confirmed_at.toISOString(),
+          },
+        }
+      : {}),
+    createdAt: order.created_at.toISOString(),
+    updatedAt: order.updated_at.toISOString(),
+  };
+}
+export type OrderDto = ReturnType<typeof presentOrder>;

@@ -1,0 +1,258 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../../shared/db/database';
+import type { DB, OrderRow, OrderStatus } from '../../shared/db/schema';
+import type { Pagination } from '../../shared/http/schemas';
+import type { OrderWithItems } from './order.presenter';
+
+type Executor = Database | Transaction<DB>;
+
+export interface OrderLine {
+  categoryId: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface NewOrder {
+  userId: string;
+  eventId: string;
+  lines: OrderLine[];
+  totalCents: number;
+  holdMs: number;
+  idempotencyKey?: string;
+  requestHash?: string;
+}
+
+/** What the purchase path needs to know about an event and the requested categories. */
+export interface PurchaseContext {
+  startsAt: Date;
+  categories: Map<string, { name: string; priceCents: number }>;
+}
+
+export interface OrderFilters {
+  userId?: string;
+  eventId?: string;
+  status?: OrderStatus;
+}
+
+export interface ExpiredHold {
+  id: string;
+  userId: string;
+  eventId: string;
+  expiresAt: Date;
+  categoryId: string;
+  quantity: number;
+}
+
+export class OrderRepository {
+  constructor(private readonly db: Database) {}
+
+  /** One query: the event (undefined if unknown) and those of `categoryIds` that belong to it. */
+  async purchaseContext(eventId: string, categoryIds: string[]): Promise<PurchaseContext | undefined> {
+    const rows = await this.db
+      .selectFrom('events as e')
+      .leftJoin('ticket_categories as c', (join) =>
+        join.onRef('c.event_id', '=', 'e.id').on('c.id', 'in', categoryIds),
+      )
+      .select(['e.starts_at', 'c.id as category_id', 'c.name', 'c.price_cents'])
+      .where('e.id', '=', eventId)
+      .execute();
+    if (rows.length === 0) return undefined;
+    const categories = new Map<string, { name: string; priceCents: number }>();
+    for (const r of rows) {
+      if (r.category_id) categories.set(r.category_id, { name: r.name!, priceCents: r.price_cents! });
+    }
+    return { startsAt: rows[0]!.starts_at, categories };
+  }
+
+  /** Order, lines and the first history entry in one statement. The hold is timed by the database clock. */
+  async insert(trx: Transaction<DB>, order: NewOrder): Promise<OrderRow> {
+    const lines = sql.join(
+      order.lines.map((l) => sql`(${l.categoryId}::uuid, ${l.name}, ${l.quantity}::int, ${l.unitPriceCents}::bigint)`),
+    );
+    const result = await sql<OrderRow>`
+      WITH o AS (
+        INSERT INTO orders (user_id, event_id, status, total_cents, expires_at, idempotency_key, request_hash)
+        VALUES (${order.userId}, ${order.eventId}, 'RESERVED', ${order.totalCents},
+                now() + ${order.holdMs} * interval '1 millisecond',
+                ${order.idempotencyKey ?? null}, ${order.requestHash ?? null})
+        RETURNING *
+      ), items AS (
+        INSERT INTO order_items (order_id, category_id, category_name, quantity, unit_price_cents)
+        SELECT o.id, l.category_id, l.name, l.quantity, l.price FROM o, (VALUES ${lines}) AS l(category_id, name, quantity, price)
+      ), history AS (
+        INSERT INTO order_status_history (order_id, from_status, to_status, actor_id, reason)
+        SELECT o.id, NULL, 'RESERVED', o.user_id, 'tickets reserved' FROM o
+      )
+      SELECT * FROM o`.execute(trx);
+    return result.rows[0]!;
+  }
+
+  findByIdempotencyKey(userId: string, key: string): Promise<OrderRow | undefined> {
+    return this.db
+      .selectFrom('orders')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('idempotency_key', '=', key)
+      .executeTakeFirst();
+  }
+
+  async findById(id: string, db: Executor = this.db): Promise<OrderWithItems | undefined> {
+    const order = await db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!order) return undefined;
+    return (await this.withItems([order], db))[0];
+  }
+
+  async withItems(orders: OrderRow[], db: Executor = this.db): Promise<OrderWithItems[]> {
+    if (orders.length === 0) return [];
+    const items = await db
+      .selectFrom('order_items')
+      .selectAll()
+      .where(
+        'order_id',
+        'in',
+        orders.map((o) => o.id),
+      )
+      .orderBy('category_name')
+      .execute();
+    return orders.map((o) => ({ ...o, items: items.filter((i) => i.order_id === o.id) }));
+  }
+
+  /** Newest first. */
+  async page(filters: OrderFilters, { page, limit }: Pagination): Promise<{ rows: OrderWithItems[]; total: number }> {
+    let query = this.db.selectFrom('orders');
+    if (filters.userId) query = query.where('user_id', '=', filters.userId);
+    if (filters.eventId) query = query.where('event_id', '=', filters.eventId);
+    if (filters.status) query = query.where('status', '=', filters.status);
+    const [rows, count] = await Promise.all([
+      query
+        .selectAll()
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .offset((page - 1) * limit)
+        .execute(),
+      query.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { rows: await this.withItems(rows), total: count.total };
+  }
+
+  /**
+   * RESERVED → CONFIRMED in one statement, only while the hold is live by the database clock.
+   * It takes the order's row lock, so it serializes with the expiry job and with cancellations;
+   * whichever comes second re-reads the row and finds it no longer RESERVED.
+   */
+  async confirm(
+    orderId: string,
+    userId: string,
+    payment: { method: string; transactionId: string },
+  ): Promise<OrderRow | undefined> {
+    const result = await sql<OrderRow>`
+      WITH confirmed AS (
+        UPDATE orders
+        SET status = 'CONFIRMED', payment_method = ${payment.method}, transaction_id = ${payment.transactionId},
+            confirmed_at = clock_timestamp(), updated_at = clock_timestamp()
+        WHERE id = ${orderId} AND user_id = ${userId} AND status = 'RESERVED' AND expires_at > clock_timestamp()
+        RETURNING *
+      ), history AS (
+        INSERT INTO order_status_history (order_id, from_status, to_status, actor_id, reason)
+        SELECT id, 'RESERVED', 'CONFIRMED', user_id, 'payment ' || transaction_id FROM confirmed
+      )
+      SELECT * FROM confirmed`.execute(this.db);
+    return result.rows[0];
+  }
+
+  /** Locks the order (and reads when its event starts) before a cancellation decides anything. */
+  async lockForCancel(
+    trx: Transaction<DB>,
+    orderId: string,
+  ): Promise<(OrderRow & { event_starts_at: Date }) | undefined> {
+    return trx
+      .selectFrom('orders as o')
+      .innerJoin('events as e', 'e.id', 'o.event_id')
+      .selectAll('o')
+      .select('e.starts_at as event_starts_at')
+      .where('o.id', '=', orderId)
+      .forUpdate('o')
+      .executeTakeFirst();
+  }
+
+  async setStatus(
+    trx: Transaction<DB>,
+    order: OrderRow,
+    to: OrderStatus,
+    actorId: string | null,
+    reason: string,
+  ): Promise<OrderRow> {
+    const updated = await trx
+      .updateTable('orders')
+      .set({ status: to, updated_at: sql`clock_timestamp()` })
+      .where('id', '=', order.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('order_status_history')
+      .values({ order_id: order.id, from_status: order.status, to_status: to, actor_id: actorId, reason })
+      .execute();
+    return updated;
+  }
+
+  async quantitiesByCategory(trx: Transaction<DB>, orderIds: string[]): Promise<Map<string, number>> {
+    const rows = await trx
+      .selectFrom('order_items')
+      .select(['category_id', sql<number>`sum(quantity)::int`.as('quantity')])
+      .where('order_id', 'in', orderIds)
+      .groupBy('category_id')
+      .execute();
+    return new Map(rows.map((r) => [r.category_id, r.quantity]));
+  }
+
+  /**
+   * Marks up to `limit` overdue holds EXPIRED and returns their lines. SKIP LOCKED lets several
+   * instances run this at once without waiting on, or double-processing, each other's rows; a
+   * hold being confirmed right now is skipped and looked at again next round.
+   */
+  async expireDue(trx: Transaction<DB>, limit: number): Promise<ExpiredHold[]> {
+    const result = await sql<{
+      id: string;
+      user_id: string;
+      event_id: string;
+      expires_at: Date;
+      category_id: string;
+      quantity: number;
+    }>`
+      WITH due AS (
+        SELECT id FROM orders
+        WHERE status = 'RESERVED' AND expires_at <= clock_timestamp()
+        ORDER BY expires_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED
+      ), expired AS (
+        UPDATE orders o SET status = 'EXPIRED', updated_at = clock_timestamp()
+        FROM due WHERE o.id = due.id
+        RETURNING o.id, o.user_id, o.event_id, o.expires_at
+      ), history AS (
+        INSERT INTO order_status_history (order_id, from_status, to_status, actor_id, reason)
+        SELECT id, 'RESERVED', 'EXPIRED', NULL, 'hold expired' FROM expired
+      )
+      SELECT x.id, x.user_id, x.event_id, x.expires_at, i.category_id, i.quantity
+      FROM expired x JOIN order_items i ON i.order_id = x.id`.execute(trx);
+    return result.rows.map((r) => ({
+      id: r.id,
+      userId: r.user_id,
+      eventId: r.event_id,
+      expiresAt: r.expires_at,
+      categoryId: r.category_id,
+      quantity: r.quantity,
+    }));
+  }
+
+  history(orderId: string) {
+    return this.db
+      .selectFrom('order_status_history')
+      .select(['from_status', 'to_status', 'actor_id', 'reason', 'created_at'])
+      .where('order_id', '=', orderId)
+      .orderBy('id')
+      .execute();
+  }
+}

@@ -1,0 +1,50 @@
+import { Router } from 'express';
+import { idParam } from '../../shared/http/params';
+import { paginationQuery } from '../../shared/http/schemas';
+import { AppError } from '../../shared/errors';
+import { parseBody, parseQuery, validationDetails } from '../../shared/http/validate';
+import { caller, requireAuth } from '../auth/auth.middleware';
+import type { TokenService } from '../auth/tokens';
+import { confirmOrderBody, createOrderBody, idempotencyKey } from './orders.schemas';
+import type { OrderService } from './orders.service';
+
+export function orderRoutes(deps: { orders: OrderService; tokens: TokenService }): Router {
+  const router = Router();
+  router.use(requireAuth(deps.tokens));
+
+  router.post('/', async (req, res) => {
+    const body = parseBody(createOrderBody, req);
+    const header = req.get('Idempotency-Key');
+    let key: string | undefined;
+    if (header !== undefined) {
+      const parsed = idempotencyKey.safeParse(header);
+      if (!parsed.success) {
+        throw new AppError('VALIDATION_ERROR', 'Invalid Idempotency-Key header', validationDetails(parsed.error, 'headers'));
+      }
+      key = parsed.data;
+    }
+    const { order } = await deps.orders.reserve(caller(req), body, key);
+    // A replay answers exactly like the first request did.
+    res.status(201).json(order);
+  });
+
+  router.get('/my-orders', async (req, res) => {
+    const user = caller(req);
+    res.json(await deps.orders.list({ userId: user.id }, parseQuery(paginationQuery, req)));
+  });
+
+  router.get('/:id', async (req, res) => {
+    res.json(await deps.orders.get(caller(req), idParam(req, 'id', 'Order')));
+  });
+
+  router.put('/:id/confirm', async (req, res) => {
+    const id = idParam(req, 'id', 'Order');
+    res.json(await deps.orders.confirm(caller(req), id, parseBody(confirmOrderBody, req)));
+  });
+
+  router.put('/:id/cancel', async (req, res) => {
+    res.json(await deps.orders.cancel(caller(req), idParam(req, 'id', 'Order')));
+  });
+
+  return router;
+}
