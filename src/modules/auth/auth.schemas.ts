@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { text } from '../../shared/http/schemas';
+import { NO_NUL_MESSAGE, noNul, text } from '../../shared/http/schemas';
 
 const email = z.string().trim().toLowerCase().pipe(z.email('must be a valid email').max(254));
 
@@ -8,7 +8,8 @@ const password = z
   .string()
   .min(8, 'must have at least 8 characters')
   .refine((p) => Buffer.byteLength(p, 'utf8') <= 72, 'must be at most 72 bytes')
-  .refine((p) => /\p{L}/u.test(p) && /\d/.test(p), 'must contain a letter and a digit');
+  .refine((p) => /\p{L}/u.test(p) && /\d/.test(p), 'must contain a letter and a digit')
+  .refine(noNul, NO_NUL_MESSAGE);
 
 export const registerBody = z.object({
   nombre: text(100),

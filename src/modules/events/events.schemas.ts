@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { money, paginationQuery, text } from '../../shared/http/schemas';
+import { money, NO_NUL_MESSAGE, noNul, paginationQuery, text } from '../../shared/http/schemas';
 import { categoryBody } from '../categories/categories.schemas';
 
 const futureDateTime = z.iso
@@ -8,7 +8,7 @@ const futureDateTime = z.iso
 
 const eventFields = {
   nombre: text(200),
-  descripcion: z.string().trim().max(5000),
+  descripcion: z.string().trim().max(5000).refine(noNul, NO_NUL_MESSAGE),
   fecha: futureDateTime,
   ubicacion: text(200),
   capacidadTotal: z.number().int().min(1).max(10_000_000),
@@ -40,8 +40,8 @@ const utcDay = z
 
 export const searchQuery = paginationQuery.extend({
   fecha: utcDay.optional(),
-  ubicacion: z.string().trim().min(1).max(200).optional(),
-  q: z.string().trim().min(1).max(200).optional(),
+  ubicacion: text(200).optional(),
+  q: text(200).optional(),
   disponible: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 export type SearchQuery = z.infer<typeof searchQuery>;

@@ -4,8 +4,11 @@ import type { DB } from '../../shared/db/schema';
 
 type Executor = Database | Transaction<DB>;
 
-/** Buckets give buyers of one category separate rows to lock; more than 16 stopped helping. */
-const MAX_BUCKETS = 16;
+/**
+ * Buckets give buyers of one category separate rows to lock; more than 16 stopped helping.
+ * `take_stock()` (migrations/0003) spreads buyers over them and relies on this bound.
+ */
+export const MAX_BUCKETS = 16;
 /** Keep buckets big enough that a usual order fits in one, so orders rarely combine buckets. */
 const MIN_TICKETS_PER_BUCKET = 25;
 
@@ -22,7 +25,8 @@ export function splitIntoBuckets(available: number, totalQuantity: number): numb
 
 /**
  * SQL over `category_stock`: the only table the purchase path writes to under contention.
- * sum(available) over a category's buckets is what can be bought right now.
+ * sum(available) over a category's buckets is what can be bought right now. Taking stock is
+ * done by the `take_stock()` database function, called from `OrderRepository.reserve`.
  */
 export class StockRepository {
   /** Available tickets per category (categories without buckets are absent). */
@@ -70,73 +74,6 @@ export class StockRepository {
       .where('category_id', '=', categoryId)
       .where('bucket', '>=', buckets.length)
       .execute();
-  }
-
-  /**
-   * Takes `quantity` tickets of a category inside the caller's transaction; false when there
-   * are not that many. The common case is one statement: a bucket that has enough and that no
-   * other buyer holds right now (SKIP LOCKED), starting from a random bucket to spread buyers.
-   * Only when no single bucket fits does it fall back to waiting or combining buckets.
-   */
-  async reserve(trx: Transaction<DB>, categoryId: string, quantity: number): Promise<boolean> {
-    const start = Math.floor(Math.random() * MAX_BUCKETS);
-    const fast = await sql<{ bucket: number }>`
-      UPDATE category_stock SET available = available - ${quantity}
-      WHERE (category_id, bucket) = (
-        SELECT category_id, bucket FROM category_stock
-        WHERE category_id = ${categoryId} AND available >= ${quantity}
-        ORDER BY (bucket + ${start}) % ${MAX_BUCKETS}
-        LIMIT 1
-        FOR UPDATE SKIP LOCKED)
-      RETURNING bucket`.execute(trx);
-    if (fast.rows.length > 0) return true;
-    return this.reserveSlowly(trx, categoryId, quantity);
-  }
-
-  private async reserveSlowly(trx: Transaction<DB>, categoryId: string, quantity: number): Promise<boolean> {
-    const { total, largest } = await trx
-      .selectFrom('category_stock')
-      .select([sql<number>`coalesce(sum(available), 0)::int`.as('total'), sql<number>`coalesce(max(available), 0)::int`.as('largest')])
-      .where('category_id', '=', categoryId)
-      .executeTakeFirstOrThrow();
-    if (total < quantity) return false;
-    if (largest >= quantity) {
-      // Some bucket fits but every such bucket is busy: wait for one (bounded by lock_timeout)
-      // rather than lock them all, which would queue every other buyer behind us.
-      const waited = await sql<{ bucket: number }>`
-        UPDATE category_stock SET available = available - ${quantity}
-        WHERE (category_id, bucket) = (
-          SELECT category_id, bucket FROM category_stock
-          WHERE category_id = ${categoryId} AND available >= ${quantity}
-          ORDER BY bucket
-          LIMIT 1
-          FOR UPDATE)
-        RETURNING bucket`.execute(trx);
-      if (waited.rows.length > 0) return true;
-    }
-    // No single bucket holds enough: lock them all in bucket order and take from several.
-    const buckets = await trx
-      .selectFrom('category_stock')
-      .select(['bucket', 'available'])
-      .where('category_id', '=', categoryId)
-      .orderBy('bucket')
-      .forUpdate()
-      .execute();
-    if (buckets.reduce((sum, b) => sum + b.available, 0) < quantity) return false;
-    let missing = quantity;
-    for (const b of [...buckets].sort((x, y) => y.available - x.available)) {
-      if (missing === 0) break;
-      const take = Math.min(missing, b.available);
-      if (take === 0) continue;
-      await trx
-        .updateTable('category_stock')
-        .set((eb) => ({ available: eb('available', '-', take) }))
-        .where('category_id', '=', categoryId)
-        .where('bucket', '=', b.bucket)
-        .execute();
-      missing -= take;
-    }
-    return true;
   }
 
   /**

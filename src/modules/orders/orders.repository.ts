@@ -2,9 +2,13 @@ import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../shared/db/database';
 import type { DB, OrderRow, OrderStatus } from '../../shared/db/schema';
 import type { Pagination } from '../../shared/http/schemas';
+import { MAX_BUCKETS } from '../inventory/stock.repository';
 import type { OrderWithItems } from './order.presenter';
 
 type Executor = Database | Transaction<DB>;
+
+/** SQLSTATE raised by reserve_order() when a line does not fit. */
+const INSUFFICIENT_STOCK = 'TK001';
 
 export interface OrderLine {
   categoryId: string;
@@ -65,27 +69,28 @@ export class OrderRepository {
     return { startsAt: rows[0]!.starts_at, categories };
   }
 
-  /** Order, lines and the first history entry in one statement. The hold is timed by the database clock. */
-  async insert(trx: Transaction<DB>, order: NewOrder): Promise<OrderRow> {
-    const lines = sql.join(
-      order.lines.map((l) => sql`(${l.categoryId}::uuid, ${l.name}, ${l.quantity}::int, ${l.unitPriceCents}::bigint)`),
-    );
-    const result = await sql<OrderRow>`
-      WITH o AS (
-        INSERT INTO orders (user_id, event_id, status, total_cents, expires_at, idempotency_key, request_hash)
-        VALUES (${order.userId}, ${order.eventId}, 'RESERVED', ${order.totalCents},
-                now() + ${order.holdMs} * interval '1 millisecond',
-                ${order.idempotencyKey ?? null}, ${order.requestHash ?? null})
-        RETURNING *
-      ), items AS (
-        INSERT INTO order_items (order_id, category_id, category_name, quantity, unit_price_cents)
-        SELECT o.id, l.category_id, l.name, l.quantity, l.price FROM o, (VALUES ${lines}) AS l(category_id, name, quantity, price)
-      ), history AS (
-        INSERT INTO order_status_history (order_id, from_status, to_status, actor_id, reason)
-        SELECT o.id, NULL, 'RESERVED', o.user_id, 'tickets reserved' FROM o
-      )
-      SELECT * FROM o`.execute(trx);
-    return result.rows[0]!;
+  /**
+   * Takes the stock of every line and records the order, in one statement (`reserve_order()`,
+   * migrations/0003): the bucket locks are held only while the server runs it. Returns undefined
+   * when a line does not fit; nothing is then reserved. The hold is timed by the database clock.
+   */
+  async reserve(order: NewOrder): Promise<OrderRow | undefined> {
+    const lines = order.lines.map((l) => ({
+      category_id: l.categoryId,
+      name: l.name,
+      quantity: l.quantity,
+      unit_price_cents: l.unitPriceCents,
+    }));
+    try {
+      const result = await sql<OrderRow>`
+        SELECT * FROM reserve_order(${order.userId}, ${order.eventId}, ${JSON.stringify(lines)}::jsonb,
+          ${order.totalCents}, ${order.holdMs}, ${order.idempotencyKey ?? null}, ${order.requestHash ?? null},
+          ${Math.floor(Math.random() * MAX_BUCKETS)})`.execute(this.db);
+      return result.rows[0];
+    } catch (error) {
+      if ((error as { code?: string }).code === INSUFFICIENT_STOCK) return undefined;
+      throw error;
+    }
   }
 
   findByIdempotencyKey(userId: string, key: string): Promise<OrderRow | undefined> {

@@ -15,9 +15,6 @@ export interface OrderSettings {
   maxTicketsPerOrder: number;
 }
 
-/** Raised inside the reservation transaction to roll it back. */
-class OutOfStock extends Error {}
-
 const UNIQUE_VIOLATION = '23505';
 const isUniqueViolation = (error: unknown, constraint: string) =>
   (error as { code?: string; constraint?: string })?.code === UNIQUE_VIOLATION &&
@@ -66,35 +63,30 @@ export class OrderService {
     const lines = await this.priceLines(eventId, input);
     const totalCents = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
 
-    let order: OrderRow;
+    let order: OrderRow | undefined;
     try {
-      order = await this.db.transaction().execute(async (trx) => {
-        // Category id order: two multi-line buyers that must wait never wait on each other in a cycle.
-        for (const line of [...lines].sort((a, b) => a.categoryId.localeCompare(b.categoryId))) {
-          if (!(await this.stock.reserve(trx, line.categoryId, line.quantity))) throw new OutOfStock();
-        }
-        return this.orders.insert(trx, {
-          userId: user.id,
-          eventId,
-          lines,
-          totalCents,
-          holdMs: this.settings.reservationTimeoutMs,
-          idempotencyKey,
-          requestHash: hash,
-        });
+      order = await this.orders.reserve({
+        userId: user.id,
+        eventId,
+        lines,
+        totalCents,
+        holdMs: this.settings.reservationTimeoutMs,
+        idempotencyKey,
+        requestHash: hash,
       });
     } catch (error) {
-      if (error instanceof OutOfStock) throw await this.insufficientStock(lines);
       if (idempotencyKey && isUniqueViolation(error, 'orders_idempotency_key')) {
-        // A concurrent request with the same key committed first; our reservation rolled back.
+        // A concurrent request with the same key committed first; ours reserved nothing.
         const winner = await this.orders.findByIdempotencyKey(user.id, idempotencyKey);
         if (winner) return { order: await this.replay(winner, hash!), created: false };
       }
       throw error;
     }
+    if (!order) throw await this.insufficientStock(lines);
 
+    const orderId = order.id;
     const items = lines.map((l) => ({
-      order_id: order.id,
+      order_id: orderId,
       category_id: l.categoryId,
       category_name: l.name,
       quantity: l.quantity,

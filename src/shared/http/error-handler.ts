@@ -31,6 +31,10 @@ export function toAppError(error: unknown): AppError {
   if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
     return new AppError('VALIDATION_ERROR', 'Unsupported body encoding');
   }
+  // Text the database cannot store (NUL bytes, invalid encoding) that slipped past a schema.
+  if (['22021', '22P05'].includes(String((error as { code?: unknown })?.code))) {
+    return new AppError('VALIDATION_ERROR', 'The request contains characters that cannot be stored');
+  }
   if (isTransientDatabaseError(error)) {
     return new AppError('SERVICE_UNAVAILABLE', 'The service is busy or the database is unreachable; retry shortly');
   }

@@ -26,5 +26,9 @@ export const money = z
 export const toCents = (amount: number): number => Math.round(amount * 100);
 export const fromCents = (cents: number): number => cents / 100;
 
+/** PostgreSQL cannot store NUL in text; refuse it as bad input rather than fail in the database. */
+export const noNul = (s: string) => !s.includes('\0');
+export const NO_NUL_MESSAGE = 'must not contain NUL characters';
+
 /** Free text that must say something: trimmed, non-empty, bounded. */
-export const text = (max: number) => z.string().trim().min(1).max(max);
+export const text = (max: number) => z.string().trim().min(1).max(max).refine(noNul, NO_NUL_MESSAGE);
