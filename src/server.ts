@@ -11,6 +11,8 @@ import { migrate } from './shared/db/migrate';
 import { DomainEvents } from './shared/domain-events';
 import type { Logger } from './shared/logger';
 import { ExpiryJob } from './modules/orders/expiry-job';
+import { RealtimeRepository } from './modules/realtime/realtime.repository';
+import { startRealtime, type Realtime } from './modules/realtime/realtime.server';
 
 export interface RunningService {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000 */
@@ -20,6 +22,7 @@ export interface RunningService {
   database: DatabaseHandle;
   bus: DomainEvents;
   expiryJob: ExpiryJob;
+  realtime: Realtime;
   /** Stops accepting, lets in-flight requests finish, then releases the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -54,7 +57,7 @@ export async function openDatabase(config: Config, logger: Logger) {
     url = embedded.url;
   }
   const database = createDatabase({ ...config.db, url }, logger);
-  return { database, embedded };
+  return { database, embedded, url };
 }
 
 function listen(server: http.Server, port: number, host: string): Promise<number> {
@@ -68,16 +71,17 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 }
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
-  const { database, embedded } = await openDatabase(config, logger);
+  const { database, embedded, url: databaseUrl } = await openDatabase(config, logger);
   const releaseDatabase = async () => {
     await database.close();
     if (embedded) await embedded.stop().catch((err) => logger.warn({ err }, 'embedded PostgreSQL stop failed'));
   };
 
   const bus = new DomainEvents();
-  let server: http.Server;
+  let server: http.Server | undefined;
   let services: Services;
   let port: number;
+  let realtime: Realtime;
   try {
     await migrate(database.pool, logger);
     const deps = { config, logger, db: database.db, bus, jwtSecret: await resolveJwtSecret(config) };
@@ -87,7 +91,17 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     port = await listen(server, config.port, config.host);
+    realtime = await startRealtime({
+      config,
+      logger,
+      httpServer: server,
+      databaseUrl,
+      tokens: services.tokens,
+      repository: new RealtimeRepository(database.db, config.lowStockThreshold),
+      bus,
+    });
   } catch (error) {
+    server?.close();
     await releaseDatabase();
     throw error;
   }
@@ -104,6 +118,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger.info('shutting down: no new connections, finishing in-flight requests');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Live sockets would keep the HTTP server open; clients reconnect to another instance.
+      await realtime.close();
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await drained;
       clearTimeout(force);
@@ -114,5 +130,5 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     return closing;
   };
 
-  return { url: `http://127.0.0.1:${port}`, port, services, database, bus, expiryJob, close };
+  return { url: `http://127.0.0.1:${port}`, port, services, database, bus, expiryJob, realtime, close };
 }

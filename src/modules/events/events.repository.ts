@@ -107,7 +107,12 @@ export class EventRepository {
       .executeTakeFirstOrThrow();
   }
 
+  /**
+   * Deletes the event with its categories, stock and (unconfirmed) orders. The orders go first:
+   * their lines still point at the categories that the event's cascade removes.
+   */
   async delete(trx: Transaction<DB>, id: string): Promise<void> {
+    await trx.deleteFrom('orders').where('event_id', '=', id).execute();
     await trx.deleteFrom('events').where('id', '=', id).execute();
   }
 

@@ -9,7 +9,10 @@ export function presentOrder(order: OrderWithItems) {
     usuarioId: order.user_id,
     eventoId: order.event_id,
     estado: order.status,
-    tickets: order.items.map((item) => ({
+    // One order for the lines everywhere (creation, replays, reads): by category name, then id.
+    tickets: [...order.items]
+      .sort((a, b) => a.category_name.localeCompare(b.category_name) || a.category_id.localeCompare(b.category_id))
+      .map((item) => ({
       categoriaId: item.category_id,
       nombre: item.category_name,
       cantidad: item.quantity,

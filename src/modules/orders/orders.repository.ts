@@ -118,7 +118,6 @@ export class OrderRepository {
         'in',
         orders.map((o) => o.id),
       )
-      .orderBy('category_name')
       .execute();
     return orders.map((o) => ({ ...o, items: items.filter((i) => i.order_id === o.id) }));
   }

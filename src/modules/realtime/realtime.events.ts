@@ -1,0 +1,54 @@
+import type { OrderStatus } from '../../shared/db/schema';
+import type { AuthUser } from '../auth/tokens';
+
+/** Wire payloads of the Socket.IO contract (API.md, "Real time"); shared by server and tests. */
+export interface StockUpdate {
+  eventoId: string;
+  categoriaId: string;
+  nuevoStock: number;
+}
+export interface OrderStatusChange {
+  orderId: string;
+  nuevoEstado: OrderStatus;
+  expiraEn: string;
+}
+export interface EventUpdate {
+  eventoId: string;
+  cambios: Record<string, unknown>;
+}
+export interface AlmostSoldOut {
+  eventoId: string;
+  categoriaId: string;
+  stockRestante: number;
+}
+
+export type AckError = { code: 'VALIDATION_ERROR' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'INTERNAL'; message: string };
+export type Ack = { ok: true } | { ok: false; error: AckError };
+export type AckCallback = (result: Ack) => void;
+
+export interface ServerToClientEvents {
+  'ticket:stock-update': (payload: StockUpdate) => void;
+  'order:status-change': (payload: OrderStatusChange) => void;
+  'event:update': (payload: EventUpdate) => void;
+  'ticket:almost-sold-out': (payload: AlmostSoldOut) => void;
+}
+
+export interface ClientToServerEvents {
+  'join:event': (payload: { eventId: string }, ack?: AckCallback) => void;
+  'leave:event': (payload: { eventId: string }, ack?: AckCallback) => void;
+  'join:user': (payload: { userId: string }, ack?: AckCallback) => void;
+}
+
+/** Between instances: "these categories' stock moved; read it and tell your own clients". */
+export interface InterServerEvents {
+  'stock:dirty': (categoryIds: string[]) => void;
+}
+
+export interface SocketData {
+  /** Set when the handshake carried a valid token. */
+  user?: AuthUser;
+  token?: string;
+}
+
+export const eventRoom = (eventId: string) => `event:${eventId}`;
+export const userRoom = (userId: string) => `user:${userId}`;

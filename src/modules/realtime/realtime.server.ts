@@ -1,0 +1,212 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdapter as createPostgresAdapter } from '@socket.io/postgres-adapter';
+import { createAdapter as createRedisAdapter } from '@socket.io/redis-adapter';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { Server, type Socket } from 'socket.io';
+import { z } from 'zod';
+import type { Config } from '../../shared/config';
+import type { DomainEvents } from '../../shared/domain-events';
+import { AppError } from '../../shared/errors';
+import type { Logger } from '../../shared/logger';
+import type { TokenService } from '../auth/tokens';
+import type { RealtimeRepository } from './realtime.repository';
+import {
+  eventRoom,
+  userRoom,
+  type Ack,
+  type AckCallback,
+  type ClientToServerEvents,
+  type InterServerEvents,
+  type ServerToClientEvents,
+  type SocketData,
+} from './realtime.events';
+import { StockBroadcaster } from './stock-broadcaster';
+
+type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface RealtimeDeps {
+  config: Config;
+  logger: Logger;
+  /** The HTTP API's server: Socket.IO shares it when WS_PORT equals PORT. */
+  httpServer: http.Server;
+  databaseUrl: string;
+  tokens: TokenService;
+  repository: RealtimeRepository;
+  bus: DomainEvents;
+}
+
+export interface Realtime {
+  io: IO;
+  /** Port Socket.IO listens on. */
+  port: number;
+  close(): Promise<void>;
+}
+
+const eventPayload = z.object({ eventId: z.uuid() });
+const userPayload = z.object({ userId: z.uuid() });
+
+const fail = (code: Extract<Ack, { ok: false }>['error']['code'], message: string): Ack => ({
+  ok: false,
+  error: { code, message },
+});
+
+/** Runs a join/leave handler and answers through the acknowledgement, whatever happens. */
+function handle<P>(logger: Logger, work: (payload: P) => Promise<Ack>) {
+  return (payload: P, ack?: AckCallback) => {
+    const reply = typeof ack === 'function' ? ack : () => undefined;
+    work(payload).then(reply, (error: unknown) => {
+      logger.warn({ err: error }, 'socket handler failed');
+      reply(fail('INTERNAL', 'Internal error'));
+    });
+  };
+}
+
+async function buildAdapter(config: Config, databaseUrl: string, logger: Logger) {
+  if (config.redisUrl) {
+    const pub = createClient({ url: config.redisUrl });
+    const sub = pub.duplicate();
+    for (const client of [pub, sub]) client.on('error', (err) => logger.warn({ err }, 'redis client error'));
+    await Promise.all([pub.connect(), sub.connect()]);
+    return {
+      kind: 'redis' as const,
+      adapter: createRedisAdapter(pub, sub),
+      close: async () => {
+        await Promise.allSettled([pub.quit(), sub.quit()]);
+      },
+    };
+  }
+  // Its own small pool: the adapter keeps one connection for LISTEN for as long as it runs.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 3, application_name: 'ticketing-socketio' });
+  pool.on('error', (err) => logger.warn({ err }, 'socket.io adapter connection failed'));
+  return {
+    kind: 'postgres' as const,
+    adapter: createPostgresAdapter(pool, {
+      errorHandler: (err) => logger.warn({ err }, 'socket.io postgres adapter error'),
+    }),
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * Socket.IO with the contract's rooms and events. Messages reach clients on every instance
+ * through the adapter (PostgreSQL LISTEN/NOTIFY by default, Redis with REDIS_URL). Everything
+ * emitted comes from domain events, which the services publish only after their commit.
+ */
+export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
+  const { config, logger, tokens, repository, bus } = deps;
+  const shared = config.wsPort === config.port;
+  const server = shared ? deps.httpServer : http.createServer((_req, res) => res.writeHead(404).end());
+  const { kind, adapter, close: closeAdapter } = await buildAdapter(config, deps.databaseUrl, logger);
+
+  const io: IO = new Server(server, {
+    adapter,
+    cors: { origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()) },
+    serveClient: false,
+  });
+
+  io.use((socket, next) => {
+    const token = socket.handshake.auth?.token;
+    if (token === undefined) return next();
+    try {
+      socket.data.user = tokens.verify(String(token));
+      socket.data.token = String(token);
+      next();
+    } catch {
+      const error = new Error('UNAUTHORIZED') as Error & { data?: unknown };
+      error.data = { code: 'UNAUTHORIZED', message: 'Invalid or expired token' };
+      next(error);
+    }
+  });
+
+  const log = logger.child({ component: 'realtime' });
+  io.on('connection', (socket: ClientSocket) => {
+    log.debug({ socket: socket.id, connections: io.engine.clientsCount }, 'socket connected');
+    socket.on('disconnect', () => log.debug({ connections: io.engine.clientsCount }, 'socket disconnected'));
+
+    socket.on(
+      'join:event',
+      handle(log, async (payload) => {
+        const parsed = eventPayload.safeParse(payload);
+        if (!parsed.success) return fail('VALIDATION_ERROR', 'eventId must be a UUID');
+        const eventId = parsed.data.eventId.toLowerCase();
+        if (!(await repository.eventExists(eventId))) return fail('NOT_FOUND', 'Event not found');
+        await socket.join(eventRoom(eventId));
+        log.debug({ room: eventRoom(eventId), size: io.sockets.adapter.rooms.get(eventRoom(eventId))?.size }, 'joined');
+        return { ok: true };
+      }),
+    );
+
+    socket.on(
+      'leave:event',
+      handle(log, async (payload) => {
+        const parsed = eventPayload.safeParse(payload);
+        if (!parsed.success) return fail('VALIDATION_ERROR', 'eventId must be a UUID');
+        await socket.leave(eventRoom(parsed.data.eventId.toLowerCase()));
+        return { ok: true };
+      }),
+    );
+
+    socket.on(
+      'join:user',
+      handle(log, async (payload) => {
+        const parsed = userPayload.safeParse(payload);
+        if (!parsed.success) return fail('VALIDATION_ERROR', 'userId must be a UUID');
+        if (!socket.data.token) return fail('UNAUTHORIZED', 'Connect with auth: { token } to join a user room');
+        let user;
+        try {
+          // Checked again on join: a token that expired since the handshake no longer opens rooms.
+          user = tokens.verify(socket.data.token);
+        } catch (error) {
+          return fail('UNAUTHORIZED', error instanceof AppError ? error.message : 'Invalid token');
+        }
+        const userId = parsed.data.userId.toLowerCase();
+        if (user.role !== 'ADMIN' && user.id !== userId) return fail('FORBIDDEN', 'You can only join your own user room');
+        await socket.join(userRoom(userId));
+        return { ok: true };
+      }),
+    );
+  });
+
+  const stock = new StockBroadcaster(io, repository, log);
+  io.on('stock:dirty', (categoryIds) => stock.markDirty(categoryIds));
+  const unsubscribe = [
+    bus.subscribe('stock.changed', ({ categoryIds }) => stock.changedLocally(categoryIds)),
+    bus.subscribe('order.status-changed', (o) =>
+      io.to(userRoom(o.userId)).emit('order:status-change', {
+        orderId: o.orderId,
+        nuevoEstado: o.status,
+        expiraEn: o.expiresAt.toISOString(),
+      }),
+    ),
+    bus.subscribe('event.updated', (e) => io.to(eventRoom(e.eventId)).emit('event:update', { eventoId: e.eventId, cambios: e.changes })),
+  ];
+
+  let port = config.port;
+  if (!shared) {
+    port = await new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.wsPort, config.host, () => resolve((server.address() as AddressInfo).port));
+    });
+  } else {
+    port = (server.address() as AddressInfo).port;
+  }
+  logger.info({ port, adapter: kind, sharedWithHttp: shared }, 'Socket.IO listening');
+
+  return {
+    io,
+    port,
+    close: async () => {
+      for (const off of unsubscribe) off();
+      await stock.close();
+      // io.close() would also close a shared HTTP server; the API closes that itself.
+      io.disconnectSockets(true);
+      if (!shared) await new Promise<void>((resolve) => server.close(() => resolve()));
+      io.engine.close();
+      await Promise.resolve(io.of('/').adapter.close());
+      await closeAdapter();
+    },
+  };
+}
