@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import cors from 'cors';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -59,6 +60,9 @@ export function createServices(deps: AppDeps) {
 }
 export type Services = ReturnType<typeof createServices>;
 
+/** `web/dist` at the project root, both from `src/` and from `dist/`. */
+const WEB_DIR = path.resolve(__dirname, '../web/dist');
+
 /** A caller-supplied request id is kept if it looks like one, so logs join up across services. */
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -86,7 +90,17 @@ export function createApp(deps: AppDeps, services: Services): Express {
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
     }),
   );
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // The web client talks to this API and to Socket.IO, which may listen on WS_PORT.
+          'connect-src': ["'self'", 'ws:', 'wss:', ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`])],
+          'upgrade-insecure-requests': null,
+        },
+      },
+    }),
+  );
   app.use(
     cors({
       origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()),
@@ -96,6 +110,12 @@ export function createApp(deps: AppDeps, services: Services): Express {
   app.use(express.json({ limit: '100kb' }));
 
   app.use(healthRoutes({ db: deps.db }));
+  // The browser client (web/, built into web/dist by `npm run build:web`).
+  app.use(express.static(WEB_DIR, { index: 'index.html', maxAge: '1h' }));
+  // Where browsers reach Socket.IO: null means the same origin as this API.
+  app.get('/api/realtime', (_req, res) => {
+    res.json({ wsPort: config.wsPort === config.port ? null : config.wsPort, path: '/socket.io' });
+  });
   app.use(
     '/api/auth',
     authRoutes({ auth: services.auth, tokens: services.tokens, rateLimitPerMinute: config.auth.rateLimitPerMinute }),
