@@ -16,6 +16,7 @@ import { EventRepository } from './modules/events/events.repository';
 import { eventRoutes } from './modules/events/events.routes';
 import { EventService } from './modules/events/events.service';
 import { healthRoutes } from './modules/health/health.routes';
+import { docsRoutes } from './modules/docs/docs.routes';
 import { StockRepository } from './modules/inventory/stock.repository';
 import { AdminRepository } from './modules/admin/admin.repository';
 import { adminRoutes } from './modules/admin/admin.routes';
@@ -120,6 +121,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
     '/api/auth',
     authRoutes({ auth: services.auth, tokens: services.tokens, rateLimitPerMinute: config.auth.rateLimitPerMinute }),
   );
+  app.use(docsRoutes());
   app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, tokens: services.tokens }));
   app.use('/api/events', eventRoutes({ events: services.events, tokens: services.tokens }));
   app.use('/api/orders', orderRoutes({ orders: services.orders, tokens: services.tokens }));

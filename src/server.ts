@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
 import path from 'node:path';
 import { createApp, createServices, type Services } from './app';
 import type { Config } from './shared/config';
@@ -19,6 +20,7 @@ export interface RunningService {
   url: string;
   port: number;
   services: Services;
+  app: Express;
   database: DatabaseHandle;
   bus: DomainEvents;
   expiryJob: ExpiryJob;
@@ -79,6 +81,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
 
   const bus = new DomainEvents();
   let server: http.Server | undefined;
+  let app: Express;
   let services: Services;
   let port: number;
   let realtime: Realtime;
@@ -86,7 +89,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     await migrate(database.pool, logger);
     const deps = { config, logger, db: database.db, bus, jwtSecret: await resolveJwtSecret(config) };
     services = createServices(deps);
-    server = http.createServer(createApp(deps, services));
+    app = createApp(deps, services);
+    server = http.createServer(app);
     // Keep-alive longer than a typical load balancer's idle timeout, so the balancer closes first.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
@@ -130,5 +134,5 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     return closing;
   };
 
-  return { url: `http://127.0.0.1:${port}`, port, services, database, bus, expiryJob, realtime, close };
+  return { url: `http://127.0.0.1:${port}`, port, services, app, database, bus, expiryJob, realtime, close };
 }

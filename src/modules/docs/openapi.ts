@@ -1,0 +1,136 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { ERROR_STATUS, type ErrorCode } from '../../shared/errors';
+import { paginationQuery } from '../../shared/http/schemas';
+import { loginBody, registerBody } from '../auth/auth.schemas';
+import { categoryBody, categoryPatchBody } from '../categories/categories.schemas';
+import { createEventBody, searchQuery, updateEventBody } from '../events/events.schemas';
+import { adminOrdersQuery, confirmOrderBody, createOrderBody } from '../orders/orders.schemas';
+import { realtimeDescription, realtimeEventSchemas } from './realtime-docs';
+import {
+  categoryResponse,
+  errorResponse,
+  eventResponse,
+  healthResponse,
+  orderResponse,
+  pageOf,
+  readyResponse,
+  realtimeInfoResponse,
+  salesResponse,
+  sessionResponse,
+  statsResponse,
+  userResponse,
+} from './wire-schemas';
+
+const idParams = (...names: string[]) =>
+  z.object(Object.fromEntries(names.map((n) => [n, z.uuid().describe('UUID (anything else is answered 404)')])));
+
+interface Endpoint {
+  method: 'get' | 'post' | 'put' | 'delete';
+  /** Express notation (`/api/events/:id`); converted to OpenAPI's `{id}`. */
+  path: string;
+  tag: string;
+  summary: string;
+  /** Who may call it; absent: anyone, no token. */
+  access?: string;
+  params?: string[];
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  headers?: z.ZodObject;
+  ok: { status: number; schema?: z.ZodType; description: string };
+  errors?: ErrorCode[];
+}
+
+/** Every route the API serves. The docs test fails when the app has a route missing here. */
+export const ENDPOINTS: Endpoint[] = [
+  { method: 'get', path: '/health', tag: 'Operations', summary: 'Liveness: the process answers', ok: { status: 200, schema: healthResponse, description: 'Alive' } },
+  { method: 'get', path: '/ready', tag: 'Operations', summary: 'Readiness: the database is reachable', ok: { status: 200, schema: readyResponse, description: 'Ready' }, errors: ['SERVICE_UNAVAILABLE'] },
+  { method: 'get', path: '/api/openapi.json', tag: 'Operations', summary: 'This OpenAPI 3.1 document (browsable at /api/docs)', ok: { status: 200, description: 'The document' } },
+  { method: 'get', path: '/api/realtime', tag: 'Real time', summary: 'Where to connect Socket.IO', ok: { status: 200, schema: realtimeInfoResponse, description: 'Socket.IO location' } },
+
+  { method: 'post', path: '/api/auth/register', tag: 'Auth', summary: 'Create an account (COMPRADOR by default, or ORGANIZADOR)', body: registerBody, ok: { status: 201, schema: sessionResponse, description: 'Account created' }, errors: ['VALIDATION_ERROR', 'FORBIDDEN', 'EMAIL_TAKEN', 'RATE_LIMITED'] },
+  { method: 'post', path: '/api/auth/login', tag: 'Auth', summary: 'Sign in', body: loginBody, ok: { status: 200, schema: sessionResponse, description: 'Signed in' }, errors: ['VALIDATION_ERROR', 'INVALID_CREDENTIALS', 'RATE_LIMITED'] },
+  { method: 'get', path: '/api/auth/profile', tag: 'Auth', summary: 'The signed-in user', access: 'signed in', ok: { status: 200, schema: userResponse, description: 'Profile' }, errors: ['UNAUTHORIZED'] },
+
+  { method: 'get', path: '/api/events', tag: 'Events', summary: 'Events, soonest first', query: paginationQuery, ok: { status: 200, schema: pageOf(eventResponse, 'EventPage'), description: 'A page of events' }, errors: ['VALIDATION_ERROR'] },
+  { method: 'get', path: '/api/events/search', tag: 'Events', summary: 'Search events (filters combine with AND)', query: searchQuery, ok: { status: 200, schema: pageOf(eventResponse, 'EventPage'), description: 'A page of matching events' }, errors: ['VALIDATION_ERROR'] },
+  { method: 'get', path: '/api/events/:id', tag: 'Events', summary: 'One event with its categories', params: ['id'], ok: { status: 200, schema: eventResponse, description: 'The event' }, errors: ['NOT_FOUND'] },
+  { method: 'post', path: '/api/events', tag: 'Events', summary: 'Create an event (categories optional)', access: 'ORGANIZADOR, ADMIN', body: createEventBody, ok: { status: 201, schema: eventResponse, description: 'Created' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'CAPACITY_EXCEEDED'] },
+  { method: 'put', path: '/api/events/:id', tag: 'Events', summary: 'Partial update of the event fields', access: 'its organizer, ADMIN', params: ['id'], body: updateEventBody, ok: { status: 200, schema: eventResponse, description: 'Updated' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CAPACITY_EXCEEDED'] },
+  { method: 'delete', path: '/api/events/:id', tag: 'Events', summary: 'Delete an event without confirmed orders', access: 'ADMIN', params: ['id'], ok: { status: 204, description: 'Deleted' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'HAS_ORDERS'] },
+
+  { method: 'get', path: '/api/events/:id/categories', tag: 'Ticket categories', summary: 'Categories of an event', params: ['id'], ok: { status: 200, schema: z.array(categoryResponse), description: 'The categories' }, errors: ['NOT_FOUND'] },
+  { method: 'post', path: '/api/events/:id/categories', tag: 'Ticket categories', summary: 'Add a category', access: 'the event organizer, ADMIN', params: ['id'], body: categoryBody, ok: { status: 201, schema: categoryResponse, description: 'Created' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CAPACITY_EXCEEDED'] },
+  { method: 'put', path: '/api/events/:id/categories/:catId', tag: 'Ticket categories', summary: 'Partial update of a category (cantidadTotal never below sold + held)', access: 'the event organizer, ADMIN', params: ['id', 'catId'], body: categoryPatchBody, ok: { status: 200, schema: categoryResponse, description: 'Updated' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CAPACITY_EXCEEDED'] },
+  { method: 'delete', path: '/api/events/:id/categories/:catId', tag: 'Ticket categories', summary: 'Delete a category no order references', access: 'the event organizer, ADMIN', params: ['id', 'catId'], ok: { status: 204, description: 'Deleted' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'HAS_ORDERS'] },
+
+  {
+    method: 'post', path: '/api/orders', tag: 'Orders', summary: 'Reserve tickets: every line or none', access: 'signed in', body: createOrderBody,
+    headers: z.object({ 'Idempotency-Key': z.string().optional().describe('Retries with the same key (same user, same body) return the same order; another body → 409 IDEMPOTENCY_KEY_REUSED') }),
+    ok: { status: 201, schema: orderResponse, description: 'Reserved (also the replay of an earlier request with the same Idempotency-Key)' },
+    errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'NOT_FOUND', 'INSUFFICIENT_STOCK', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED', 'SERVICE_UNAVAILABLE'],
+  },
+  { method: 'get', path: '/api/orders/my-orders', tag: 'Orders', summary: "The caller's orders, newest first", access: 'signed in', query: paginationQuery, ok: { status: 200, schema: pageOf(orderResponse, 'OrderPage'), description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED'] },
+  { method: 'get', path: '/api/orders/:id', tag: 'Orders', summary: 'One order (others’ orders are 404)', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'The order' }, errors: ['UNAUTHORIZED', 'NOT_FOUND'] },
+  { method: 'put', path: '/api/orders/:id/confirm', tag: 'Orders', summary: 'Confirm payment of a live hold (repeating with the same transactionId is a no-op)', access: 'its buyer', params: ['id'], body: confirmOrderBody, ok: { status: 200, schema: orderResponse, description: 'Confirmed' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'ORDER_EXPIRED', 'INVALID_STATE', 'DUPLICATE_TRANSACTION'] },
+  { method: 'put', path: '/api/orders/:id/cancel', tag: 'Orders', summary: 'Cancel a held or confirmed order before the event starts; tickets go back on sale', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'Cancelled' }, errors: ['UNAUTHORIZED', 'NOT_FOUND', 'INVALID_STATE'] },
+
+  { method: 'get', path: '/api/admin/orders', tag: 'Admin', summary: 'All orders, newest first, with filters', access: 'ADMIN', query: adminOrdersQuery, ok: { status: 200, schema: pageOf(orderResponse, 'OrderPage'), description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN'] },
+  { method: 'get', path: '/api/admin/stats', tag: 'Admin', summary: 'Platform totals', access: 'ADMIN', ok: { status: 200, schema: statsResponse, description: 'Statistics' }, errors: ['UNAUTHORIZED', 'FORBIDDEN'] },
+  { method: 'get', path: '/api/admin/events/:id/sales', tag: 'Admin', summary: 'Sales of one event per category', access: 'ADMIN, the event organizer', params: ['id'], ok: { status: 200, schema: salesResponse, description: 'Sales' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
+];
+
+export const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
+
+function errorResponses(codes: ErrorCode[], authenticated: boolean) {
+  const all = new Set<ErrorCode>([...codes, 'INTERNAL']);
+  if (authenticated) all.add('UNAUTHORIZED');
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of all) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      { description: list.join(', '), content: { 'application/json': { schema: errorResponse } } },
+    ]),
+  );
+}
+
+export function buildOpenApiDocument() {
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  for (const e of ENDPOINTS) {
+    const authenticated = e.access !== undefined;
+    const route: RouteConfig = {
+      method: e.method,
+      path: toOpenApiPath(e.path),
+      tags: [e.tag],
+      summary: e.summary,
+      description: e.access ? `Who: ${e.access}.` : 'Who: anyone.',
+      security: authenticated ? [{ bearerAuth: [] }] : [],
+      request: {
+        ...(e.params ? { params: idParams(...e.params) } : {}),
+        ...(e.query ? { query: e.query } : {}),
+        ...(e.headers ? { headers: e.headers } : {}),
+        ...(e.body ? { body: { required: true, content: { 'application/json': { schema: e.body } } } } : {}),
+      },
+      responses: {
+        [e.ok.status]: {
+          description: e.ok.description,
+          ...(e.ok.schema ? { content: { 'application/json': { schema: e.ok.schema } } } : {}),
+        },
+        ...errorResponses(e.errors ?? [], authenticated),
+      },
+    };
+    registry.registerPath(route);
+  }
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'Real-time ticketing API',
+      version: '1.0.0',
+      description: realtimeDescription,
+    },
+    tags: [{ name: 'Real time', description: 'Socket.IO events: see the description above and `x-socketio`.' }],
+  });
+  return { ...document, 'x-socketio': realtimeEventSchemas() };
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { ORDER_STATUSES } from '../orders/orders.schemas';
+
+/** The Socket.IO part of the contract, for readers of the OpenAPI page. */
+export const realtimeDescription = `
+Events, ticket categories, oversell-proof reservations and live stock.
+
+## Errors
+Every error is \`{ "error": { "code", "message", "details"? } }\`; a 503 carries \`Retry-After\`.
+
+## Real time (Socket.IO 4)
+Connect to the server given by \`GET /api/realtime\` (same origin when \`wsPort\` is null), optionally
+with \`auth: { token }\`. A bad token is refused at the handshake (\`connect_error\` UNAUTHORIZED).
+
+Client → server, each acknowledged with \`{ ok: true }\` or \`{ ok: false, error: { code, message } }\`:
+- \`join:event\` \`{ eventId }\` (anyone; NOT_FOUND for an unknown event), \`leave:event\` \`{ eventId }\`
+- \`join:user\` \`{ userId }\` (only your own user, admins any; the token is checked again)
+
+Server → client, only after the change is committed:
+- \`ticket:stock-update\` \`{ eventoId, categoriaId, nuevoStock }\` to the event room (coalesced to at most one per
+  category every 100 ms; the last one always equals the database)
+- \`order:status-change\` \`{ orderId, nuevoEstado, expiraEn }\` to the buyer's room
+- \`event:update\` \`{ eventoId, cambios }\` to the event room
+- \`ticket:almost-sold-out\` \`{ eventoId, categoriaId, stockRestante }\` to the event room, once per downward crossing
+  of LOW_STOCK_THRESHOLD
+
+JSON Schemas of these payloads are under \`x-socketio\` in this document.
+`;
+
+const id = z.uuid();
+const ack = z.union([
+  z.object({ ok: z.literal(true) }),
+  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+
+export function realtimeEventSchemas() {
+  const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12' });
+  return {
+    clientToServer: {
+      'join:event': { payload: json(z.object({ eventId: id })), ack: json(ack) },
+      'leave:event': { payload: json(z.object({ eventId: id })), ack: json(ack) },
+      'join:user': { payload: json(z.object({ userId: id })), ack: json(ack) },
+    },
+    serverToClient: {
+      'ticket:stock-update': json(z.object({ eventoId: id, categoriaId: id, nuevoStock: z.int().min(0) })),
+      'order:status-change': json(z.object({ orderId: id, nuevoEstado: z.enum(ORDER_STATUSES), expiraEn: z.iso.datetime() })),
+      'event:update': json(z.object({ eventoId: id, cambios: z.record(z.string(), z.unknown()) })),
+      'ticket:almost-sold-out': json(z.object({ eventoId: id, categoriaId: id, stockRestante: z.int().min(0) })),
+    },
+  };
+}
