@@ -17,6 +17,7 @@ import { eventRoutes } from './modules/events/events.routes';
 import { EventService } from './modules/events/events.service';
 import { healthRoutes } from './modules/health/health.routes';
 import { docsRoutes } from './modules/docs/docs.routes';
+import { Metrics } from './modules/metrics/metrics';
 import { StockRepository } from './modules/inventory/stock.repository';
 import { AdminRepository } from './modules/admin/admin.repository';
 import { adminRoutes } from './modules/admin/admin.routes';
@@ -49,6 +50,7 @@ export function createServices(deps: AppDeps) {
   const stock = new StockRepository();
   const orders = new OrderService(db, new OrderRepository(db), stock, bus, config.orders);
   return {
+    metrics: new Metrics(),
     tokens,
     passwords,
     users,
@@ -91,6 +93,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
     }),
   );
+  app.use(services.metrics.httpMiddleware());
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -122,9 +125,12 @@ export function createApp(deps: AppDeps, services: Services): Express {
     authRoutes({ auth: services.auth, tokens: services.tokens, rateLimitPerMinute: config.auth.rateLimitPerMinute }),
   );
   app.use(docsRoutes());
+  app.get('/metrics', async (_req, res) => {
+    res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
+  });
   app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, tokens: services.tokens }));
   app.use('/api/events', eventRoutes({ events: services.events, tokens: services.tokens }));
-  app.use('/api/orders', orderRoutes({ orders: services.orders, tokens: services.tokens }));
+  app.use('/api/orders', orderRoutes({ orders: services.orders, tokens: services.tokens, metrics: services.metrics }));
   app.use('/api/admin', adminRoutes({ admin: services.admin, orders: services.orders, tokens: services.tokens }));
 
   app.use(notFoundHandler);

@@ -115,6 +115,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     batchSize: config.orders.expiryBatchSize,
   });
   expiryJob.start();
+  services.metrics.bind({
+    db: database.db,
+    pool: database.pool,
+    socketConnections: () => realtime.io.engine.clientsCount,
+    expiry: expiryJob.stats,
+  });
 
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -5,10 +5,11 @@ import { AppError } from '../../shared/errors';
 import { parseBody, parseQuery, validationDetails } from '../../shared/http/validate';
 import { caller, requireAuth } from '../auth/auth.middleware';
 import type { TokenService } from '../auth/tokens';
+import type { Metrics } from '../metrics/metrics';
 import { confirmOrderBody, createOrderBody, idempotencyKey } from './orders.schemas';
 import type { OrderService } from './orders.service';
 
-export function orderRoutes(deps: { orders: OrderService; tokens: TokenService }): Router {
+export function orderRoutes(deps: { orders: OrderService; tokens: TokenService; metrics: Metrics }): Router {
   const router = Router();
   router.use(requireAuth(deps.tokens));
 
@@ -23,9 +24,15 @@ export function orderRoutes(deps: { orders: OrderService; tokens: TokenService }
       }
       key = parsed.data;
     }
-    const { order } = await deps.orders.reserve(caller(req), body, key);
-    // A replay answers exactly like the first request did.
-    res.status(201).json(order);
+    try {
+      const { order, created } = await deps.orders.reserve(caller(req), body, key);
+      deps.metrics.reservations.inc({ outcome: created ? 'created' : 'replayed' });
+      // A replay answers exactly like the first request did.
+      res.status(201).json(order);
+    } catch (error) {
+      deps.metrics.reservations.inc({ outcome: error instanceof AppError ? error.code : 'error' });
+      throw error;
+    }
   });
 
   router.get('/my-orders', async (req, res) => {

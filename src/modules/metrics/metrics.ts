@@ -1,0 +1,113 @@
+import type { RequestHandler } from 'express';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import client from 'prom-client';
+import type { Database } from '../../shared/db/database';
+
+/** What the metrics read at scrape time; bound once the service has started them. */
+export interface MetricSources {
+  db: Database;
+  pool: pg.Pool;
+  socketConnections: () => number;
+  expiry: { runs: number; expired: number; failures: number };
+}
+
+/**
+ * Prometheus metrics, in a registry of their own (no global state, so several instances in one
+ * test process do not collide).
+ */
+export class Metrics {
+  readonly registry = new client.Registry();
+  private sources: MetricSources | undefined;
+
+  readonly httpDuration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by method, route pattern and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly reservations = new client.Counter({
+    name: 'ticketing_reservations_total',
+    help: 'POST /api/orders outcomes: created, replayed (Idempotency-Key), or the error code',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry });
+    const sources = () => this.sources;
+    new client.Gauge({
+      name: 'ticketing_orders',
+      help: 'Orders by state',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        const s = sources();
+        if (!s) return;
+        const rows = await s.db.selectFrom('orders').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+        this.reset();
+        for (const r of rows) this.set({ state: r.status }, r.n);
+      },
+    });
+    new client.Gauge({
+      name: 'ticketing_expiry_lag_seconds',
+      help: 'How long the most overdue hold has been waiting to be released (0 when none)',
+      registers: [this.registry],
+      async collect() {
+        const s = sources();
+        if (!s) return;
+        const { rows } = await sql<{ lag: number | null }>`
+          SELECT extract(epoch FROM clock_timestamp() - min(expires_at))::float8 AS lag
+          FROM orders WHERE status = 'RESERVED' AND expires_at <= clock_timestamp()`.execute(s.db);
+        this.set(Math.max(0, rows[0]?.lag ?? 0));
+      },
+    });
+    const counterFrom = (name: string, help: string, read: (s: MetricSources) => number) =>
+      new client.Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const s = sources();
+          if (!s) return;
+          this.reset();
+          this.inc(read(s));
+        },
+      });
+    counterFrom('ticketing_expiry_runs_total', 'Expiry job passes on this instance', (s) => s.expiry.runs);
+    counterFrom('ticketing_expiry_released_total', 'Holds expired by this instance', (s) => s.expiry.expired);
+    counterFrom('ticketing_expiry_failures_total', 'Expiry job passes that failed', (s) => s.expiry.failures);
+    const gaugeFrom = (name: string, help: string, read: (s: MetricSources) => number) =>
+      new client.Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const s = sources();
+          if (s) this.set(read(s));
+        },
+      });
+    gaugeFrom('ticketing_socketio_connections', 'Socket.IO clients connected to this instance', (s) => s.socketConnections());
+    gaugeFrom('ticketing_db_pool_connections', 'Database pool connections open', (s) => s.pool.totalCount);
+    gaugeFrom('ticketing_db_pool_idle', 'Database pool connections idle', (s) => s.pool.idleCount);
+    gaugeFrom('ticketing_db_pool_waiting', 'Requests waiting for a database connection', (s) => s.pool.waitingCount);
+  }
+
+  bind(sources: MetricSources): void {
+    this.sources = sources;
+  }
+
+  /** Times every request; the route label is the pattern (`/api/events/:id`), never the raw URL. */
+  httpMiddleware(): RequestHandler {
+    return (req, res, next) => {
+      const stop = this.httpDuration.startTimer({ method: req.method });
+      res.on('finish', () => {
+        const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+        stop({ route, status: String(res.statusCode) });
+      });
+      next();
+    };
+  }
+}
