@@ -1,0 +1,411 @@
+import { sql } from 'kysely';
+import type { Response } from 'supertest';
+import { createEvent, createUser, unique, type CategoryBody, type CategorySpec, type EventBody, type TestUser } from './helpers/factories';
+import { startTestService, type TestService } from './helpers/service';
+
+let svc: TestService;
+let organizer: TestUser;
+let otherOrganizer: TestUser;
+let admin: TestUser;
+let buyer: TestUser;
+
+beforeAll(async () => {
+  svc = await startTestService();
+  [organizer, otherOrganizer, admin, buyer] = await Promise.all([
+    createUser(svc, 'ORGANIZADOR'),
+    createUser(svc, 'ORGANIZADOR'),
+    createUser(svc, 'ADMIN'),
+    createUser(svc, 'COMPRADOR'),
+  ]);
+});
+afterAll(() => svc.close());
+
+const UNKNOWN_ID = '3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
+const STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
+
+interface OrderBody {
+  id: string;
+  usuarioId: string;
+  eventoId: string;
+  estado: string;
+  total: number;
+}
+interface Stats {
+  usuarios: { total: number; porRol: Record<string, number> };
+  eventos: { total: number; proximos: number };
+  ordenes: { total: number; porEstado: Record<string, number> };
+  ticketsVendidos: number;
+  ingresos: number;
+}
+interface CategorySales {
+  categoriaId: string;
+  nombre: string;
+  cantidadTotal: number;
+  vendidas: number;
+  reservadas: number;
+  disponibles: number;
+  ingresos: number;
+}
+interface Sales {
+  eventoId: string;
+  categorias: CategorySales[];
+  totales: { vendidas: number; reservadas: number; disponibles: number; ingresos: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+function expectError(res: Response, status: number, code: string) {
+  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
+  expect(typeof res.body.error.message).toBe('string');
+}
+
+const get = (user: TestUser | undefined, path: string) => {
+  const req = svc.api().get(path);
+  return user ? req.set(user.auth) : req;
+};
+
+const newEvent = (categorias?: CategorySpec[], owner: TestUser = organizer) => createEvent(svc, owner, {}, categorias);
+const line = (category: CategoryBody, cantidad: number) => ({ categoriaId: category.id, cantidad });
+
+async function reserve(user: TestUser, event: EventBody, lines: { categoriaId: string; cantidad: number }[]) {
+  const res = await svc.api().post('/api/orders').set(user.auth).send({ eventoId: event.id, tickets: lines });
+  if (res.status !== 201) throw new Error(`reserve failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as OrderBody;
+}
+
+async function confirm(user: TestUser, order: OrderBody) {
+  const res = await svc
+    .api()
+    .put(`/api/orders/${order.id}/confirm`)
+    .set(user.auth)
+    .send({ metodoPago: 'tarjeta', transactionId: unique('tx') });
+  if (res.status !== 200) throw new Error(`confirm failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as OrderBody;
+}
+
+async function cancel(user: TestUser, order: OrderBody) {
+  const res = await svc.api().put(`/api/orders/${order.id}/cancel`).set(user.auth).send();
+  if (res.status !== 200) throw new Error(`cancel failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as OrderBody;
+}
+
+async function adminOrders(query: Record<string, string | number>) {
+  const res = await get(admin, '/api/admin/orders').query(query);
+  expect(res.status).toBe(200);
+  return res.body as { data: OrderBody[]; page: number; limit: number; total: number };
+}
+
+async function stats(): Promise<Stats> {
+  const res = await get(admin, '/api/admin/stats');
+  expect(res.status).toBe(200);
+  return res.body as Stats;
+}
+
+async function sales(eventId: string, user: TestUser = admin): Promise<Sales> {
+  const res = await get(user, `/api/admin/events/${eventId}/sales`);
+  expect(res.status).toBe(200);
+  return res.body as Sales;
+}
+
+const cents = (amount: number) => Math.round(amount * 100);
+const hasAtMostTwoDecimals = (amount: number) => Math.abs(cents(amount) - amount * 100) < 1e-6;
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/admin/orders
+// ---------------------------------------------------------------------------------------------
+
+describe('GET /api/admin/orders', () => {
+  let e1: EventBody;
+  let e2: EventBody;
+  let u1: TestUser;
+  let u2: TestUser;
+  let u1AtE1: OrderBody; // RESERVED
+  let u1AtE2: OrderBody; // CONFIRMED
+  let u2AtE1: OrderBody; // CANCELLED
+  let u1AtE1Again: OrderBody; // CONFIRMED
+
+  beforeAll(async () => {
+    [e1, e2, u1, u2] = await Promise.all([
+      newEvent(),
+      newEvent(),
+      createUser(svc, 'COMPRADOR'),
+      createUser(svc, 'COMPRADOR'),
+    ]);
+    u1AtE1 = await reserve(u1, e1, [line(e1.categorias[0]!, 1)]);
+    u1AtE2 = await reserve(u1, e2, [line(e2.categorias[0]!, 2)]);
+    await confirm(u1, u1AtE2);
+    u2AtE1 = await reserve(u2, e1, [line(e1.categorias[1]!, 1)]);
+    await cancel(u2, u2AtE1);
+    u1AtE1Again = await reserve(u1, e1, [line(e1.categorias[1]!, 3)]);
+    await confirm(u1, u1AtE1Again);
+  });
+
+  const ids = (page: { data: OrderBody[] }) => page.data.map((o) => o.id);
+
+  it('forbids organizers and buyers (403) and requires a token (401)', async () => {
+    expectError(await get(organizer, '/api/admin/orders'), 403, 'FORBIDDEN');
+    expectError(await get(buyer, '/api/admin/orders'), 403, 'FORBIDDEN');
+    expectError(await get(undefined, '/api/admin/orders'), 401, 'UNAUTHORIZED');
+  });
+
+  it('lists orders of every user in the list shape, newest first', async () => {
+    const page = await adminOrders({ limit: 100 });
+    expect(Object.keys(page).sort()).toEqual(['data', 'limit', 'page', 'total']);
+    expect(page.page).toBe(1);
+    expect(page.limit).toBe(100);
+    expect(page.total).toBeGreaterThanOrEqual(4);
+    const created = page.data.map((o) => Date.parse((o as unknown as { createdAt: string }).createdAt));
+    expect(created).toEqual([...created].sort((a, b) => b - a));
+    expect(page.data[0]).toEqual(
+      expect.objectContaining({ id: expect.any(String), usuarioId: expect.any(String), estado: expect.any(String), tickets: expect.any(Array) }),
+    );
+  });
+
+  it('filters by eventoId', async () => {
+    const page = await adminOrders({ eventoId: e1.id });
+    expect(page.total).toBe(3);
+    expect(ids(page)).toEqual([u1AtE1Again.id, u2AtE1.id, u1AtE1.id]);
+    expect(page.data.every((o) => o.eventoId === e1.id)).toBe(true);
+  });
+
+  it('filters by usuarioId', async () => {
+    const page = await adminOrders({ usuarioId: u1.id });
+    expect(page.total).toBe(3);
+    expect(ids(page)).toEqual([u1AtE1Again.id, u1AtE2.id, u1AtE1.id]);
+    expect(page.data.every((o) => o.usuarioId === u1.id)).toBe(true);
+  });
+
+  it('filters by estado', async () => {
+    const confirmed = await adminOrders({ estado: 'CONFIRMED', limit: 100 });
+    expect(confirmed.total).toBeGreaterThanOrEqual(2);
+    expect(confirmed.data.length).toBeGreaterThan(0);
+    expect(confirmed.data.every((o) => o.estado === 'CONFIRMED')).toBe(true);
+
+    const cancelled = await adminOrders({ estado: 'CANCELLED', limit: 100 });
+    expect(cancelled.data.every((o) => o.estado === 'CANCELLED')).toBe(true);
+    const reserved = await adminOrders({ estado: 'RESERVED', limit: 100 });
+    expect(reserved.data.every((o) => o.estado === 'RESERVED')).toBe(true);
+  });
+
+  it('combines filters with AND', async () => {
+    expect(ids(await adminOrders({ usuarioId: u1.id, estado: 'CONFIRMED' }))).toEqual([u1AtE1Again.id, u1AtE2.id]);
+    expect(ids(await adminOrders({ eventoId: e1.id, estado: 'CONFIRMED' }))).toEqual([u1AtE1Again.id]);
+    expect(ids(await adminOrders({ eventoId: e1.id, estado: 'CANCELLED' }))).toEqual([u2AtE1.id]);
+    expect(ids(await adminOrders({ eventoId: e1.id, usuarioId: u2.id }))).toEqual([u2AtE1.id]);
+    expect(ids(await adminOrders({ eventoId: e2.id, usuarioId: u2.id }))).toEqual([]);
+    expect(ids(await adminOrders({ eventoId: e2.id, estado: 'RESERVED' }))).toEqual([]);
+  });
+
+  it('answers an empty page for an unknown eventoId', async () => {
+    expect(await adminOrders({ eventoId: UNKNOWN_ID })).toEqual({ data: [], page: 1, limit: 20, total: 0 });
+  });
+
+  it('paginates', async () => {
+    const first = await adminOrders({ usuarioId: u1.id, limit: 2, page: 1 });
+    const second = await adminOrders({ usuarioId: u1.id, limit: 2, page: 2 });
+    expect(first).toMatchObject({ page: 1, limit: 2, total: 3 });
+    expect(second).toMatchObject({ page: 2, limit: 2, total: 3 });
+    expect(ids(first)).toEqual([u1AtE1Again.id, u1AtE2.id]);
+    expect(ids(second)).toEqual([u1AtE1.id]);
+    expect(ids(await adminOrders({ usuarioId: u1.id, limit: 2, page: 3 }))).toEqual([]);
+  });
+
+  it.each<[string, Record<string, string>]>([
+    ['an unknown estado', { estado: 'PAID' }],
+    ['a lower-case estado', { estado: 'confirmed' }],
+    ['a non-uuid eventoId', { eventoId: 'abc' }],
+    ['a non-uuid usuarioId', { usuarioId: '42' }],
+    ['a limit over 100', { limit: '101' }],
+    ['page 0', { page: '0' }],
+  ])('rejects %s with 400 VALIDATION_ERROR', async (_label, query) => {
+    const res = await get(admin, '/api/admin/orders').query(query);
+    expectError(res, 400, 'VALIDATION_ERROR');
+    expect(Array.isArray(res.body.error.details)).toBe(true);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/admin/stats
+// ---------------------------------------------------------------------------------------------
+
+describe('GET /api/admin/stats', () => {
+  it('forbids organizers and buyers (403) and requires a token (401)', async () => {
+    expectError(await get(organizer, '/api/admin/stats'), 403, 'FORBIDDEN');
+    expectError(await get(buyer, '/api/admin/stats'), 403, 'FORBIDDEN');
+    expectError(await get(undefined, '/api/admin/stats'), 401, 'UNAUTHORIZED');
+  });
+
+  it('answers the contract shape with consistent totals', async () => {
+    const s = await stats();
+    expect(Object.keys(s).sort()).toEqual(['eventos', 'ingresos', 'ordenes', 'ticketsVendidos', 'usuarios']);
+    expect(Object.keys(s.usuarios).sort()).toEqual(['porRol', 'total']);
+    expect(Object.keys(s.usuarios.porRol).sort()).toEqual(['ADMIN', 'COMPRADOR', 'ORGANIZADOR']);
+    expect(Object.keys(s.eventos).sort()).toEqual(['proximos', 'total']);
+    expect(Object.keys(s.ordenes).sort()).toEqual(['porEstado', 'total']);
+    expect(Object.keys(s.ordenes.porEstado).sort()).toEqual([...STATUSES].sort());
+
+    for (const n of [s.usuarios.total, s.eventos.total, s.eventos.proximos, s.ordenes.total, s.ticketsVendidos]) {
+      expect(Number.isInteger(n)).toBe(true);
+    }
+    expect(typeof s.ingresos).toBe('number');
+    expect(hasAtMostTwoDecimals(s.ingresos)).toBe(true);
+    // This file's own users are in there.
+    expect(s.usuarios.porRol.ADMIN).toBeGreaterThanOrEqual(1);
+    expect(s.usuarios.porRol.ORGANIZADOR).toBeGreaterThanOrEqual(2);
+    expect(s.usuarios.porRol.COMPRADOR).toBeGreaterThanOrEqual(1);
+    expect(s.usuarios.total).toBe(Object.values(s.usuarios.porRol).reduce((a, b) => a + b, 0));
+    expect(s.ordenes.total).toBe(Object.values(s.ordenes.porEstado).reduce((a, b) => a + b, 0));
+    expect(s.eventos.proximos).toBeLessThanOrEqual(s.eventos.total);
+  });
+
+  it('grows by exactly one confirmed purchase: tickets, money and CONFIRMED count', async () => {
+    const event = await newEvent([
+      { nombre: 'Normal', precio: 12.5, cantidadTotal: 50 },
+      { nombre: 'Simbolica', precio: 0.1, cantidadTotal: 50 },
+    ]);
+    const [normal, simbolica] = [event.categorias[0]!, event.categorias[1]!];
+
+    // Other test files share the database and may change orders at the same moment; an attempt
+    // counts only when, by porEstado, nothing but our purchase changed between the two reads.
+    const quiet = (before: Stats, after: Stats) =>
+      after.ordenes.total - before.ordenes.total === 1 &&
+      STATUSES.every(
+        (st) => after.ordenes.porEstado[st]! - before.ordenes.porEstado[st]! === (st === 'CONFIRMED' ? 1 : 0),
+      );
+    let measured: { before: Stats; after: Stats } | undefined;
+    const attempts: { before: Stats; after: Stats }[] = [];
+    for (let attempt = 0; attempt < 8 && !measured; attempt++) {
+      const before = await stats();
+      const order = await reserve(buyer, event, [line(normal, 3), line(simbolica, 3)]);
+      await confirm(buyer, order);
+      const after = await stats();
+      attempts.push({ before, after });
+      if (quiet(before, after)) measured = { before, after };
+    }
+    if (!measured) throw new Error(`no quiet measurement in 8 attempts: ${JSON.stringify(attempts.at(-1))}`);
+
+    const { before, after } = measured;
+    expect(after.ticketsVendidos - before.ticketsVendidos).toBe(6);
+    expect(cents(after.ingresos) - cents(before.ingresos)).toBe(3780);
+    expect(hasAtMostTwoDecimals(after.ingresos)).toBe(true);
+    expect(after.ordenes.porEstado.CONFIRMED! - before.ordenes.porEstado.CONFIRMED!).toBe(1);
+  });
+
+  it('counts a reservation as RESERVED, and neither as sold nor as money', async () => {
+    const event = await newEvent([{ precio: 99, cantidadTotal: 50 }]);
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const before = await stats();
+      await reserve(buyer, event, [line(event.categorias[0]!, 2)]);
+      const after = await stats();
+      const changed = STATUSES.filter((st) => after.ordenes.porEstado[st] !== before.ordenes.porEstado[st]);
+      if (after.ordenes.total - before.ordenes.total !== 1 || changed.length !== 1) continue; // someone else moved
+      expect(changed).toEqual(['RESERVED']);
+      expect(after.ordenes.porEstado.RESERVED! - before.ordenes.porEstado.RESERVED!).toBe(1);
+      expect(after.ticketsVendidos).toBe(before.ticketsVendidos);
+      expect(after.ingresos).toBe(before.ingresos);
+      return;
+    }
+    throw new Error('no quiet measurement in 8 attempts');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// GET /api/admin/events/:id/sales
+// ---------------------------------------------------------------------------------------------
+
+describe('GET /api/admin/events/:id/sales', () => {
+  const expectInvariant = (report: Sales) => {
+    for (const c of report.categorias) {
+      expect({ id: c.categoriaId, sum: c.vendidas + c.reservadas + c.disponibles }).toEqual({
+        id: c.categoriaId,
+        sum: c.cantidadTotal,
+      });
+    }
+  };
+
+  it('answers the contract shape; an event without orders has everything available', async () => {
+    const event = await newEvent([
+      { nombre: 'A', precio: 10, cantidadTotal: 30 },
+      { nombre: 'B', precio: 20, cantidadTotal: 70 },
+    ]);
+    const report = await sales(event.id);
+    expect(Object.keys(report).sort()).toEqual(['categorias', 'eventoId', 'totales']);
+    expect(report.eventoId).toBe(event.id);
+    const byId = (a: CategorySales, b: CategorySales) => a.categoriaId.localeCompare(b.categoriaId);
+    expect([...report.categorias].sort(byId)).toEqual(
+      [
+        { categoriaId: event.categorias[0]!.id, nombre: 'A', cantidadTotal: 30, vendidas: 0, reservadas: 0, disponibles: 30, ingresos: 0 },
+        { categoriaId: event.categorias[1]!.id, nombre: 'B', cantidadTotal: 70, vendidas: 0, reservadas: 0, disponibles: 70, ingresos: 0 },
+      ].sort(byId),
+    );
+    expect(report.totales).toEqual({ vendidas: 0, reservadas: 0, disponibles: 100, ingresos: 0 });
+  });
+
+  it('lets an ADMIN and the event organizer read it; 403 for another organizer and for a buyer; 401 without token', async () => {
+    const event = await newEvent();
+    expect((await get(admin, `/api/admin/events/${event.id}/sales`)).status).toBe(200);
+    expect((await get(organizer, `/api/admin/events/${event.id}/sales`)).status).toBe(200);
+    expectError(await get(otherOrganizer, `/api/admin/events/${event.id}/sales`), 403, 'FORBIDDEN');
+    expectError(await get(buyer, `/api/admin/events/${event.id}/sales`), 403, 'FORBIDDEN');
+    expectError(await get(undefined, `/api/admin/events/${event.id}/sales`), 401, 'UNAUTHORIZED');
+  });
+
+  it('answers 404 for an unknown or non-uuid event', async () => {
+    expectError(await get(admin, `/api/admin/events/${UNKNOWN_ID}/sales`), 404, 'NOT_FOUND');
+    expectError(await get(organizer, `/api/admin/events/${UNKNOWN_ID}/sales`), 404, 'NOT_FOUND');
+    expectError(await get(admin, '/api/admin/events/not-a-uuid/sales'), 404, 'NOT_FOUND');
+  });
+
+  it('counts exact money: 3 × 12.50 + 3 × 0.10 confirmed → 37.8', async () => {
+    const event = await newEvent([
+      { nombre: 'Normal', precio: 12.5, cantidadTotal: 10 },
+      { nombre: 'Simbolica', precio: 0.1, cantidadTotal: 10 },
+    ]);
+    const [normal, simbolica] = [event.categorias[0]!, event.categorias[1]!];
+    await confirm(buyer, await reserve(buyer, event, [line(normal, 3), line(simbolica, 3)]));
+
+    const report = await sales(event.id);
+    const byId = Object.fromEntries(report.categorias.map((c) => [c.categoriaId, c]));
+    expect(byId[normal.id]).toMatchObject({ vendidas: 3, ingresos: 37.5 });
+    expect(byId[simbolica.id]).toMatchObject({ vendidas: 3, ingresos: 0.3 });
+    expect(report.totales).toEqual({ vendidas: 6, reservadas: 0, disponibles: 14, ingresos: 37.8 });
+    expectInvariant(report);
+  });
+
+  it('reports vendidas, reservadas, disponibles and ingresos after confirmed, held, cancelled and expired orders', async () => {
+    const event = await newEvent([
+      { nombre: 'A', precio: 12.5, cantidadTotal: 20 },
+      { nombre: 'B', precio: 0.1, cantidadTotal: 10 },
+      { nombre: 'C', precio: 30, cantidadTotal: 5 },
+    ]);
+    const [a, b, c] = [event.categorias[0]!, event.categorias[1]!, event.categorias[2]!];
+    const other = await createUser(svc, 'COMPRADOR');
+
+    await confirm(buyer, await reserve(buyer, event, [line(a, 3), line(b, 3)])); // sold A3 B3
+    await confirm(other, await reserve(other, event, [line(c, 1)])); // sold C1
+    await reserve(other, event, [line(a, 2)]); // held A2
+    await cancel(other, await reserve(other, event, [line(b, 4)])); // nothing
+    const soldThenCancelled = await reserve(buyer, event, [line(c, 2)]);
+    await confirm(buyer, soldThenCancelled);
+    await cancel(buyer, soldThenCancelled); // nothing
+    const expired = await reserve(buyer, event, [line(a, 1)]);
+    await sql`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = ${expired.id}`.execute(svc.database.db);
+    await svc.expiryJob.runOnce(); // nothing
+
+    const report = await sales(event.id, organizer);
+    const byId = Object.fromEntries(report.categorias.map((cat) => [cat.categoriaId, cat]));
+    expect(report.categorias).toHaveLength(3);
+    expect(byId[a.id]).toEqual({ categoriaId: a.id, nombre: 'A', cantidadTotal: 20, vendidas: 3, reservadas: 2, disponibles: 15, ingresos: 37.5 });
+    expect(byId[b.id]).toEqual({ categoriaId: b.id, nombre: 'B', cantidadTotal: 10, vendidas: 3, reservadas: 0, disponibles: 7, ingresos: 0.3 });
+    expect(byId[c.id]).toEqual({ categoriaId: c.id, nombre: 'C', cantidadTotal: 5, vendidas: 1, reservadas: 0, disponibles: 4, ingresos: 30 });
+    expect(report.totales).toEqual({ vendidas: 7, reservadas: 2, disponibles: 26, ingresos: 67.8 });
+    expectInvariant(report);
+
+    // The admin sees the same report, and disponibles matches what buyers see on the event.
+    expect(await sales(event.id, admin)).toEqual(report);
+    const shown = (await svc.api().get(`/api/events/${event.id}`)).body as EventBody;
+    for (const cat of shown.categorias) expect(byId[cat.id]!.disponibles).toBe(cat.disponible);
+  });
+});
