@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import cors from 'cors';
+import type pg from 'pg';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -35,6 +36,8 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   db: Database;
+  /** The same pool Kysely uses, for the few hot statements run as prepared statements. */
+  pool: pg.Pool;
   bus: DomainEvents;
   jwtSecret: string;
 }
@@ -48,7 +51,7 @@ export function createServices(deps: AppDeps) {
   const events = new EventRepository(db);
   const categories = new CategoryRepository(db);
   const stock = new StockRepository();
-  const orders = new OrderService(db, new OrderRepository(db), stock, bus, config.orders);
+  const orders = new OrderService(db, new OrderRepository(db, deps.pool), stock, bus, config.orders);
   return {
     metrics: new Metrics(),
     tokens,

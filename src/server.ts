@@ -87,7 +87,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let realtime: Realtime;
   try {
     await migrate(database.pool, logger);
-    const deps = { config, logger, db: database.db, bus, jwtSecret: await resolveJwtSecret(config) };
+    const deps = { config, logger, db: database.db, pool: database.pool, bus, jwtSecret: await resolveJwtSecret(config) };
     services = createServices(deps);
     app = createApp(deps, services);
     server = http.createServer(app);

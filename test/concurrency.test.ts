@@ -84,7 +84,8 @@ describe('flash sale', () => {
       SELECT o.id FROM orders o WHERE o.event_id = ${event.id}
       AND (SELECT count(*) FROM order_items i WHERE i.order_id = o.id) = 0`.execute(svc.database.db);
     expect(partial).toEqual([]);
-    expect(byId.get(b.id)!.available).toBeLessThan(3);
+    // Demand exceeds supply: at least one of the two categories is (nearly) gone.
+    expect(Math.min(byId.get(a.id)!.available, byId.get(b.id)!.available)).toBeLessThan(3);
   });
 
   it('answers a sold-out category with 409 for everyone and keeps the ledger balanced', async () => {

@@ -18,6 +18,7 @@ async function main() {
       config,
       logger,
       db: database.db,
+      pool: database.pool,
       bus: new DomainEvents(),
       jwtSecret: await resolveJwtSecret(config),
     });

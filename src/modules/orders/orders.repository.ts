@@ -1,37 +1,40 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../shared/db/database';
-import type { DB, OrderRow, OrderStatus } from '../../shared/db/schema';
+import type pg from 'pg';
+import type { DB, OrderItemRow, OrderRow, OrderStatus } from '../../shared/db/schema';
 import type { Pagination } from '../../shared/http/schemas';
 import { MAX_BUCKETS } from '../inventory/stock.repository';
 import type { OrderWithItems } from './order.presenter';
 
 type Executor = Database | Transaction<DB>;
 
-/** SQLSTATE raised by reserve_order() when a line does not fit. */
-const INSUFFICIENT_STOCK = 'TK001';
-
-export interface OrderLine {
+export interface RequestedLine {
   categoryId: string;
-  name: string;
   quantity: number;
-  unitPriceCents: number;
 }
 
 export interface NewOrder {
   userId: string;
   eventId: string;
-  lines: OrderLine[];
-  totalCents: number;
+  lines: RequestedLine[];
   holdMs: number;
   idempotencyKey?: string;
   requestHash?: string;
 }
 
-/** What the purchase path needs to know about an event and the requested categories. */
-export interface PurchaseContext {
-  startsAt: Date;
-  categories: Map<string, { name: string; priceCents: number }>;
-}
+/** What `reserve_order()` answered: the order, or why nothing was reserved. */
+export type ReservationResult =
+  | { ok: true; order: OrderWithItems }
+  | { ok: false; reason: 'EVENT_NOT_FOUND' | 'EVENT_STARTED' | 'INSUFFICIENT_STOCK' }
+  | { ok: false; reason: 'FOREIGN_CATEGORIES'; positions: number[] };
+
+/** SQLSTATEs raised by reserve_order() (migrations/0003). */
+const RESERVATION_ERRORS: Record<string, 'EVENT_NOT_FOUND' | 'EVENT_STARTED' | 'INSUFFICIENT_STOCK' | 'FOREIGN_CATEGORIES'> = {
+  TK404: 'EVENT_NOT_FOUND',
+  TK409: 'EVENT_STARTED',
+  TK001: 'INSUFFICIENT_STOCK',
+  TK400: 'FOREIGN_CATEGORIES',
+};
 
 export interface OrderFilters {
   userId?: string;
@@ -49,46 +52,51 @@ export interface ExpiredHold {
 }
 
 export class OrderRepository {
-  constructor(private readonly db: Database) {}
-
-  /** One query: the event (undefined if unknown) and those of `categoryIds` that belong to it. */
-  async purchaseContext(eventId: string, categoryIds: string[]): Promise<PurchaseContext | undefined> {
-    const rows = await this.db
-      .selectFrom('events as e')
-      .leftJoin('ticket_categories as c', (join) =>
-        join.onRef('c.event_id', '=', 'e.id').on('c.id', 'in', categoryIds),
-      )
-      .select(['e.starts_at', 'c.id as category_id', 'c.name', 'c.price_cents'])
-      .where('e.id', '=', eventId)
-      .execute();
-    if (rows.length === 0) return undefined;
-    const categories = new Map<string, { name: string; priceCents: number }>();
-    for (const r of rows) {
-      if (r.category_id) categories.set(r.category_id, { name: r.name!, priceCents: r.price_cents! });
-    }
-    return { startsAt: rows[0]!.starts_at, categories };
-  }
+  constructor(
+    private readonly db: Database,
+    private readonly pool: pg.Pool,
+  ) {}
 
   /**
-   * Takes the stock of every line and records the order, in one statement (`reserve_order()`,
-   * migrations/0003): the bucket locks are held only while the server runs it. Returns undefined
-   * when a line does not fit; nothing is then reserved. The hold is timed by the database clock.
+   * The whole purchase in one statement (`reserve_order()`, migrations/0003): checks, prices, takes
+   * every line's stock or none and records the order, so bucket locks are held only while the
+   * server runs it. A named (prepared) statement: parsed and planned once per connection.
    */
-  async reserve(order: NewOrder): Promise<OrderRow | undefined> {
-    const lines = order.lines.map((l) => ({
-      category_id: l.categoryId,
-      name: l.name,
-      quantity: l.quantity,
-      unit_price_cents: l.unitPriceCents,
-    }));
+  async reserve(order: NewOrder): Promise<ReservationResult> {
+    const lines = JSON.stringify(order.lines.map((l) => ({ category_id: l.categoryId, quantity: l.quantity })));
     try {
-      const result = await sql<OrderRow>`
-        SELECT * FROM reserve_order(${order.userId}, ${order.eventId}, ${JSON.stringify(lines)}::jsonb,
-          ${order.totalCents}, ${order.holdMs}, ${order.idempotencyKey ?? null}, ${order.requestHash ?? null},
-          ${Math.floor(Math.random() * MAX_BUCKETS)})`.execute(this.db);
-      return result.rows[0];
+      const { rows } = await this.pool.query<Omit<OrderRow, 'items'> & { items: Array<Omit<OrderItemRow, 'order_id'>> }>({
+        name: 'reserve_order',
+        text: 'SELECT * FROM reserve_order($1, $2, $3::jsonb, $4, $5, $6, $7)',
+        values: [
+          order.userId,
+          order.eventId,
+          lines,
+          order.holdMs,
+          order.idempotencyKey ?? null,
+          order.requestHash ?? null,
+          Math.floor(Math.random() * MAX_BUCKETS),
+        ],
+      });
+      const row = rows[0]!;
+      const items = row.items.map((i) => ({ ...i, order_id: row.id }));
+      const created: OrderWithItems = {
+        ...row,
+        payment_method: null,
+        transaction_id: null,
+        confirmed_at: null,
+        idempotency_key: order.idempotencyKey ?? null,
+        request_hash: order.requestHash ?? null,
+        items,
+      };
+      return { ok: true, order: created };
     } catch (error) {
-      if ((error as { code?: string }).code === INSUFFICIENT_STOCK) return undefined;
+      const { code, detail } = error as { code?: string; detail?: string };
+      const reason = code ? RESERVATION_ERRORS[code] : undefined;
+      if (reason === 'FOREIGN_CATEGORIES') {
+        return { ok: false, reason, positions: (detail ?? '').split(',').map(Number) };
+      }
+      if (reason) return { ok: false, reason };
       throw error;
     }
   }

@@ -7,7 +7,7 @@ import type { Page, Pagination } from '../../shared/http/schemas';
 import type { AuthUser } from '../auth/tokens';
 import type { StockRepository } from '../inventory/stock.repository';
 import { presentOrder, type OrderDto, type OrderWithItems } from './order.presenter';
-import type { OrderFilters, OrderLine, OrderRepository } from './orders.repository';
+import type { OrderFilters, OrderRepository, RequestedLine, ReservationResult } from './orders.repository';
 import type { ConfirmOrderInput, CreateOrderInput } from './orders.schemas';
 
 export interface OrderSettings {
@@ -60,16 +60,14 @@ export class OrderService {
       ]);
     }
     const eventId = input.eventoId.toLowerCase();
-    const lines = await this.priceLines(eventId, input);
-    const totalCents = lines.reduce((sum, l) => sum + l.unitPriceCents * l.quantity, 0);
+    const lines = input.tickets.map((t) => ({ categoryId: t.categoriaId.toLowerCase(), quantity: t.cantidad }));
 
-    let order: OrderRow | undefined;
+    let result: ReservationResult;
     try {
-      order = await this.orders.reserve({
+      result = await this.orders.reserve({
         userId: user.id,
         eventId,
         lines,
-        totalCents,
         holdMs: this.settings.reservationTimeoutMs,
         idempotencyKey,
         requestHash: hash,
@@ -82,19 +80,12 @@ export class OrderService {
       }
       throw error;
     }
-    if (!order) throw await this.insufficientStock(lines);
+    if (!result.ok) throw await this.refusal(result, lines);
 
-    const orderId = order.id;
-    const items = lines.map((l) => ({
-      order_id: orderId,
-      category_id: l.categoryId,
-      category_name: l.name,
-      quantity: l.quantity,
-      unit_price_cents: l.unitPriceCents,
-    }));
+    const order = result.order;
     this.publishStatus(order);
     this.bus.publish('stock.changed', { eventId, categoryIds: lines.map((l) => l.categoryId) });
-    return { order: presentOrder({ ...order, items }), created: true };
+    return { order: presentOrder(order), created: true };
   }
 
   async confirm(user: AuthUser, orderId: string, payment: ConfirmOrderInput): Promise<OrderDto> {
@@ -205,39 +196,35 @@ export class OrderService {
     return presentOrder(order);
   }
 
-  /** Checks the event and categories and fixes each line's price at the moment of purchase. */
-  private async priceLines(eventId: string, input: CreateOrderInput): Promise<OrderLine[]> {
-    const categoryIds = input.tickets.map((t) => t.categoriaId.toLowerCase());
-    const context = await this.orders.purchaseContext(eventId, categoryIds);
-    if (!context) throw notFound('Event');
-    const foreign = input.tickets
-      .map((t, index) => ({ index, id: t.categoriaId.toLowerCase() }))
-      .filter((t) => !context.categories.has(t.id));
-    if (foreign.length > 0) {
-      throw new AppError(
-        'VALIDATION_ERROR',
-        'Every category must belong to the event',
-        foreign.map((f) => ({ in: 'body', path: `tickets.${f.index}.categoriaId`, message: 'is not a category of this event' })),
-      );
+  private async refusal(result: Exclude<ReservationResult, { ok: true }>, lines: RequestedLine[]): Promise<AppError> {
+    switch (result.reason) {
+      case 'EVENT_NOT_FOUND':
+        return notFound('Event');
+      case 'EVENT_STARTED':
+        return new AppError('INVALID_STATE', 'The event has already started; tickets are no longer sold');
+      case 'FOREIGN_CATEGORIES':
+        return new AppError(
+          'VALIDATION_ERROR',
+          'Every category must belong to the event',
+          result.positions.map((i) => ({ in: 'body', path: `tickets.${i}.categoriaId`, message: 'is not a category of this event' })),
+        );
+      case 'INSUFFICIENT_STOCK':
+        return this.insufficientStock(lines);
     }
-    if (context.startsAt.getTime() <= Date.now()) {
-      throw new AppError('INVALID_STATE', 'The event has already started; tickets are no longer sold');
-    }
-    return input.tickets.map((t) => {
-      const category = context.categories.get(t.categoriaId.toLowerCase())!;
-      return { categoryId: t.categoriaId.toLowerCase(), name: category.name, quantity: t.cantidad, unitPriceCents: category.priceCents };
-    });
   }
 
-  private async insufficientStock(lines: OrderLine[]): Promise<AppError> {
+  private async insufficientStock(lines: RequestedLine[]): Promise<AppError> {
     const available = await this.stock.availability(this.db, lines.map((l) => l.categoryId));
-    const short = lines
-      .map((l) => ({ categoriaId: l.categoryId, solicitadas: l.quantity, disponibles: available.get(l.categoryId) ?? 0 }))
-      .filter((l) => l.solicitadas > l.disponibles);
-    // A line can look fine again a moment later (someone cancelled); still say which were asked.
-    const details = short.length > 0 ? short : lines.map((l) => ({ categoriaId: l.categoryId, solicitadas: l.quantity, disponibles: available.get(l.categoryId) ?? 0 }));
-    return new AppError('INSUFFICIENT_STOCK', 'Not enough tickets left for this order', details);
+    const all = lines.map((l) => ({
+      categoriaId: l.categoryId,
+      solicitadas: l.quantity,
+      disponibles: available.get(l.categoryId) ?? 0,
+    }));
+    // A line can look fine again a moment later (someone cancelled); then still say what was asked.
+    const short = all.filter((l) => l.solicitadas > l.disponibles);
+    return new AppError('INSUFFICIENT_STOCK', 'Not enough tickets left for this order', short.length > 0 ? short : all);
   }
+
 
   private publishStatus(order: OrderRow): void {
     this.bus.publish('order.status-changed', {

@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: flash-sale benchmarks of the real service (built, in its own process) on the
+ * embedded PostgreSQL (or DATABASE_URL's server). Prints a table and writes the same figures to
+ * bench/results/latest.json and latest.md.
+ *
+ * Durations: BENCH_DURATION (seconds per load scenario, default 10), BENCH_WS_CLIENTS (2000),
+ * BENCH_EXPIRY_HOLDS (10000). The default run takes about two minutes.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { benchDatabase, ROOT, startServer } from './setup';
+import { createAccounts, createEvent, databaseCeiling, ledger, load, massExpiry, websocketFanout, type LoadResult } from './scenarios';
+
+const duration = Number(process.env.BENCH_DURATION ?? 10);
+const wsClients = Number(process.env.BENCH_WS_CLIENTS ?? 2000);
+const expiryHolds = Number(process.env.BENCH_EXPIRY_HOLDS ?? 10_000);
+const poolSize = Number(process.env.DB_POOL_SIZE ?? 8);
+
+const TARGETS = {
+  flash64PerSecond: 1650,
+  flash64P99Ms: 100,
+  ceilingRatio: 0.5,
+  soldOutPerSecond: 5000,
+  readsPerSecond: 5000,
+  wsP95Ms: 300,
+  expiryMs: 5000,
+  memoryMb: 300,
+};
+
+async function main() {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(`bench: ${duration}s per load scenario, ${wsClients} sockets, ${expiryHolds} expiring holds, pool ${poolSize}`);
+  const database = await benchDatabase(poolSize);
+  const server = await startServer(database.url, { DB_POOL_SIZE: String(poolSize) });
+  const results: Record<string, unknown> = {};
+  try {
+    const fixture = await createAccounts(database.handle.db, 500);
+    const event = await createEvent(server.url, fixture.organizer.token, [
+      { nombre: 'Hot', cantidadTotal: 1_000_000 },
+      { nombre: 'Sold out', cantidadTotal: 1 },
+      { nombre: 'Ceiling', cantidadTotal: 1_000_000 },
+      { nombre: 'Fan-out', cantidadTotal: 1_000_000 },
+      { nombre: 'Expiry', cantidadTotal: 100_000 },
+    ]);
+    const [hot, soldOut, ceiling, fanout, expiry] = event.categorias.map((c) => c.id) as [string, string, string, string, string];
+    const order = (categoryId: string, cantidad: number) =>
+      JSON.stringify({ eventoId: event.id, tickets: [{ categoriaId: categoryId, cantidad }] });
+
+    const flash = async (connections: number): Promise<LoadResult> => {
+      log(`flash sale: ${connections} connections…`);
+      return load({ url: server.url, connections, durationS: duration, method: 'POST', path: '/api/orders', body: order(hot, 2), tokens: fixture.buyers, success: 201 });
+    };
+    const flash64 = await flash(64);
+    const memoryMb = await server.peakMemoryMb();
+    const flash256 = await flash(256);
+    const hotLedger = await ledger(database.handle.db, hot);
+    results.flashSale = { c64: flash64, c256: flash256, ledger: hotLedger, peakServerMemoryMb: memoryMb };
+
+    log('sold out…');
+    await fetch(`${server.url}/api/orders`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture.buyers[0]}` },
+      body: order(soldOut, 1),
+    });
+    const soldOutLoad = await load({ url: server.url, connections: 64, durationS: duration, method: 'POST', path: '/api/orders', body: order(soldOut, 1), tokens: fixture.buyers, success: 409 });
+    results.soldOut = { ...soldOutLoad, ledger: await ledger(database.handle.db, soldOut) };
+
+    log('database ceiling (reserve_order() straight on the pool)…');
+    const dbCeiling = await databaseCeiling(database, fixture, event.id, ceiling, 64, duration);
+    results.dbCeiling = { ...dbCeiling, poolSize, httpToDbRatio: round2(flash64.successesPerSecond / dbCeiling.transactionsPerSecond) };
+
+    log('reads…');
+    results.readEvent = await load({ url: server.url, connections: 64, durationS: duration, path: `/api/events/${event.id}`, success: 200 });
+    results.readSearch = await load({ url: server.url, connections: 64, durationS: duration, path: '/api/events/search?ubicacion=madrid&disponible=true', success: 200 });
+
+    log(`WebSocket fan-out to ${wsClients} clients…`);
+    results.websocket = await websocketFanout({ url: server.url, db: database.handle.db, fixture, eventId: event.id, categoryId: fanout, clients: wsClients, bursts: 10, purchasesPerBurst: 20 });
+
+    log(`${expiryHolds} holds expiring at once…`);
+    results.expiry = await massExpiry({ url: server.url, database, fixture, eventId: event.id, categoryId: expiry, holds: expiryHolds });
+    results.peakServerMemoryMb = await server.peakMemoryMb();
+  } finally {
+    await server.stop();
+    await database.dispose();
+  }
+
+  const report = buildReport(results);
+  log(`\n${report.markdown}`);
+  const dir = path.join(ROOT, 'bench/results');
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'latest.json'), `${JSON.stringify(report.json, null, 2)}\n`);
+  await fs.writeFile(path.join(dir, 'latest.md'), `${report.markdown}\n`);
+  log(`written: bench/results/latest.json, bench/results/latest.md`);
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function buildReport(r: Record<string, any>) {
+  const f64 = r.flashSale.c64 as LoadResult;
+  const f256 = r.flashSale.c256 as LoadResult;
+  const ok = (pass: boolean) => (pass ? 'yes' : 'NO');
+  const errors = (x: LoadResult, success: number) =>
+    Object.entries(x.statuses).filter(([s]) => Number(s) !== success).map(([s, n]) => `${s}×${n}`).join(' ') || 'none';
+  const rows = [
+    ['flash sale, 64 conn', `${f64.successesPerSecond} reservations/s`, `${f64.p50} / ${f64.p95} / ${f64.p99}`, `${errors(f64, 201)}; ${f64.errors} socket errors`, `≥ ${TARGETS.flash64PerSecond}/s, p99 ≤ ${TARGETS.flash64P99Ms} ms: ${ok(f64.successesPerSecond >= TARGETS.flash64PerSecond && f64.p99 <= TARGETS.flash64P99Ms)}`],
+    ['flash sale, 256 conn', `${f256.successesPerSecond} reservations/s`, `${f256.p50} / ${f256.p95} / ${f256.p99}`, `${errors(f256, 201)}; ${f256.errors} socket errors`, ''],
+    ['ledger after flash sales', `sold+held+available=total: ${r.flashSale.ledger.balanced}`, '', `negative: ${r.flashSale.ledger.negative}`, `holds: ${r.flashSale.ledger.held}`],
+    ['sold out, 64 conn', `${r.soldOut.successesPerSecond} rejections/s`, `${r.soldOut.p50} / ${r.soldOut.p95} / ${r.soldOut.p99}`, errors(r.soldOut, 409), `≥ ${TARGETS.soldOutPerSecond}/s: ${ok(r.soldOut.successesPerSecond >= TARGETS.soldOutPerSecond)}`],
+    ['DB ceiling (reserve_order, no HTTP)', `${r.dbCeiling.transactionsPerSecond} tx/s`, `${r.dbCeiling.p50} / – / ${r.dbCeiling.p99}`, '', `HTTP/DB = ${r.dbCeiling.httpToDbRatio} (≥ ${TARGETS.ceilingRatio}: ${ok(r.dbCeiling.httpToDbRatio >= TARGETS.ceilingRatio)})`],
+    ['GET /api/events/:id', `${r.readEvent.successesPerSecond} req/s`, `${r.readEvent.p50} / ${r.readEvent.p95} / ${r.readEvent.p99}`, errors(r.readEvent, 200), `≥ ${TARGETS.readsPerSecond}/s: ${ok(r.readEvent.successesPerSecond >= TARGETS.readsPerSecond)}`],
+    ['GET /api/events/search', `${r.readSearch.successesPerSecond} req/s`, `${r.readSearch.p50} / ${r.readSearch.p95} / ${r.readSearch.p99}`, errors(r.readSearch, 200), ''],
+    [`WebSocket fan-out (${r.websocket.clients} clients)`, `${r.websocket.samples} deliveries`, `${r.websocket.p50} / ${r.websocket.p95} / ${r.websocket.p99}`, `missed: ${r.websocket.missed}`, `p95 ≤ ${TARGETS.wsP95Ms} ms: ${ok(r.websocket.p95 <= TARGETS.wsP95Ms && r.websocket.missed === 0)}`],
+    [`expiry of ${r.expiry.holds} holds`, `released in ${r.expiry.releasedAfterMs} ms`, `pushed in ${r.expiry.pushedAfterMs} ms`, '', `≤ ${TARGETS.expiryMs} ms: ${ok(r.expiry.pushedAfterMs >= 0 && r.expiry.pushedAfterMs <= TARGETS.expiryMs)}`],
+    ['server peak memory', `${r.peakServerMemoryMb} MB (after flash sale at 64: ${r.flashSale.peakServerMemoryMb} MB)`, '', '', `≤ ${TARGETS.memoryMb} MB: ${ok(r.peakServerMemoryMb <= TARGETS.memoryMb)}`],
+  ];
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const markdown = [
+    `Benchmark ${new Date().toISOString()} — ${machine}; server, PostgreSQL and load generator on the same machine; ${duration}s per load scenario, pool ${poolSize}.`,
+    '',
+    '| scenario | throughput | latency p50 / p95 / p99 (ms) | other answers | target |',
+    '|---|---|---|---|---|',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ].join('\n');
+  return { markdown, json: { date: new Date().toISOString(), machine, durationS: duration, poolSize, targets: TARGETS, results: r } };
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,326 @@
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { io, type Socket } from 'socket.io-client';
+import type { Database } from '../src/shared/db/database';
+import type { BenchDatabase } from './setup';
+import { tokens } from './setup';
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  successesPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  statuses: Record<string, number>;
+  errors: number;
+  timeouts: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** autocannon against one route; latencies from every response, so p95 is exact. */
+export async function load(options: {
+  url: string;
+  connections: number;
+  durationS: number;
+  method?: 'GET' | 'POST';
+  path: string;
+  body?: string;
+  tokens?: string[];
+  success: number;
+}): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  const instance = (autocannon as unknown as (opts: unknown) => Promise<autocannon.Result> & NodeJS.EventEmitter)({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationS,
+    timeout: 10,
+    requests: [
+      {
+        method: options.method ?? 'GET',
+        path: options.path,
+        body: options.body,
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (req: any) => {
+          if (!options.tokens) return req;
+          const token = options.tokens[next++ % options.tokens.length];
+          return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } };
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client: unknown, status: number, _bytes: number, responseTime: number) => {
+    latencies.push(responseTime);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  });
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  const seconds = result.duration;
+  return {
+    requestsPerSecond: Math.round(latencies.length / seconds),
+    successesPerSecond: Math.round((statuses[options.success] ?? 0) / seconds),
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    p99: round(percentile(latencies, 99)),
+    statuses,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+export interface Fixture {
+  organizer: { id: string; token: string };
+  buyers: string[];
+  buyerIds: string[];
+}
+
+/** An organizer and `count` buyers, inserted directly (their passwords are never used). */
+export async function createAccounts(db: Database, count: number): Promise<Fixture> {
+  const stamp = Date.now().toString(36);
+  const rows = await db
+    .insertInto('users')
+    .values(
+      Array.from({ length: count + 1 }, (_, i) => ({
+        name: i === 0 ? 'Bench organizer' : `Bench buyer ${i}`,
+        email: `bench-${stamp}-${i}@bench.test`,
+        password_hash: 'x',
+        role: i === 0 ? ('ORGANIZADOR' as const) : ('COMPRADOR' as const),
+      })),
+    )
+    .returning(['id', 'role'])
+    .execute();
+  const [organizer, ...buyers] = rows;
+  return {
+    organizer: { id: organizer!.id, token: tokens.sign({ id: organizer!.id, role: 'ORGANIZADOR' }) },
+    buyers: buyers.map((b) => tokens.sign({ id: b.id, role: 'COMPRADOR' })),
+    buyerIds: buyers.map((b) => b.id),
+  };
+}
+
+export async function createEvent(
+  url: string,
+  organizerToken: string,
+  categories: { nombre: string; cantidadTotal: number; precio?: number }[],
+): Promise<{ id: string; categorias: { id: string }[] }> {
+  const res = await fetch(`${url}/api/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${organizerToken}` },
+    body: JSON.stringify({
+      nombre: `Bench ${Date.now()}`,
+      descripcion: 'Benchmark event',
+      fecha: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+      ubicacion: 'Madrid Arena',
+      capacidadTotal: 10_000_000,
+      precioBase: 50,
+      categorias: categories.map((c) => ({ precio: 50, beneficios: [], ...c })),
+    }),
+  });
+  if (res.status !== 201) throw new Error(`event creation failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; categorias: { id: string }[] };
+}
+
+export interface Ledger {
+  total: number;
+  available: number;
+  held: number;
+  sold: number;
+  balanced: boolean;
+  negative: boolean;
+}
+
+export async function ledger(db: Database, categoryId: string): Promise<Ledger> {
+  const { rows } = await sql<{ total: number; available: number; held: number; sold: number; smallest: number }>`
+    SELECT c.total_quantity AS total,
+      (SELECT coalesce(sum(available), 0)::int FROM category_stock WHERE category_id = c.id) AS available,
+      (SELECT coalesce(min(available), 0)::int FROM category_stock WHERE category_id = c.id) AS smallest,
+      (SELECT coalesce(sum(i.quantity), 0)::int FROM order_items i JOIN orders o ON o.id = i.order_id
+        WHERE i.category_id = c.id AND o.status = 'RESERVED') AS held,
+      (SELECT coalesce(sum(i.quantity), 0)::int FROM order_items i JOIN orders o ON o.id = i.order_id
+        WHERE i.category_id = c.id AND o.status = 'CONFIRMED') AS sold
+    FROM ticket_categories c WHERE c.id = ${categoryId}`.execute(db);
+  const r = rows[0]!;
+  return { ...r, balanced: r.sold + r.held + r.available === r.total, negative: r.smallest < 0 };
+}
+
+/**
+ * The project's own reservation SQL (`reserve_order()`), straight against the database with the
+ * same pool size, as fast as `workers` concurrent callers can go: the ceiling the HTTP path is
+ * measured against.
+ */
+export async function databaseCeiling(
+  database: BenchDatabase,
+  fixture: Fixture,
+  eventId: string,
+  categoryId: string,
+  workers: number,
+  durationS: number,
+): Promise<{ transactionsPerSecond: number; p50: number; p99: number }> {
+  const lines = JSON.stringify([{ category_id: categoryId, quantity: 2 }]);
+  const deadline = Date.now() + durationS * 1000;
+  const latencies: number[] = [];
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: workers }, async () => {
+      while (Date.now() < deadline) {
+        const userId = fixture.buyerIds[next++ % fixture.buyerIds.length];
+        const t0 = performance.now();
+        await database.handle.pool.query({
+          name: 'reserve_order',
+          text: 'SELECT * FROM reserve_order($1, $2, $3::jsonb, $4, NULL, NULL, $5)',
+          values: [userId, eventId, lines, 600_000, Math.floor(Math.random() * 16)],
+        });
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (Date.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    transactionsPerSecond: Math.round(latencies.length / seconds),
+    p50: round(percentile(latencies, 50)),
+    p99: round(percentile(latencies, 99)),
+  };
+}
+
+function connectClient(url: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/**
+ * `clients` Socket.IO clients in one event room; bursts of purchases; for each burst, the time
+ * from the last purchase's committed answer until each client holds the resulting stock value.
+ */
+export async function websocketFanout(options: {
+  url: string;
+  db: Database;
+  fixture: Fixture;
+  eventId: string;
+  categoryId: string;
+  clients: number;
+  bursts: number;
+  purchasesPerBurst: number;
+}): Promise<{ clients: number; samples: number; p50: number; p95: number; p99: number; missed: number }> {
+  const sockets: Socket[] = [];
+  for (let i = 0; i < options.clients; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, options.clients - i) }, () => connectClient(options.url)),
+    );
+    sockets.push(...batch);
+  }
+  await Promise.all(
+    sockets.map(
+      (s) => new Promise<void>((resolve) => s.emit('join:event', { eventId: options.eventId }, () => resolve())),
+    ),
+  );
+  const latest = new Map<Socket, { value: number; at: number }>();
+  for (const s of sockets) {
+    s.on('ticket:stock-update', (u: { categoriaId: string; nuevoStock: number }) => {
+      if (u.categoriaId === options.categoryId) latest.set(s, { value: u.nuevoStock, at: performance.now() });
+    });
+  }
+  const latencies: number[] = [];
+  let missed = 0;
+  for (let b = 0; b < options.bursts; b++) {
+    let committedAt = 0;
+    await Promise.all(
+      Array.from({ length: options.purchasesPerBurst }, async (_, i) => {
+        const token = options.fixture.buyers[(b * options.purchasesPerBurst + i) % options.fixture.buyers.length];
+        const res = await fetch(`${options.url}/api/orders`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ eventoId: options.eventId, tickets: [{ categoriaId: options.categoryId, cantidad: 1 }] }),
+        });
+        await res.text();
+        committedAt = Math.max(committedAt, performance.now());
+      }),
+    );
+    const expected = (await ledger(options.db, options.categoryId)).available;
+    const deadline = performance.now() + 5000;
+    while (performance.now() < deadline && [...sockets].some((s) => latest.get(s)?.value !== expected)) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    for (const s of sockets) {
+      const seen = latest.get(s);
+      if (seen?.value === expected) latencies.push(Math.max(0, seen.at - committedAt));
+      else missed++;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  for (const s of sockets) s.disconnect();
+  latencies.sort((a, b) => a - b);
+  return {
+    clients: options.clients,
+    samples: latencies.length,
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    p99: round(percentile(latencies, 99)),
+    missed,
+  };
+}
+
+/**
+ * `holds` reservations that all run out at the same moment: time until the database has released
+ * every one and until a watching client has been pushed the fully restored stock.
+ */
+export async function massExpiry(options: {
+  url: string;
+  database: BenchDatabase;
+  fixture: Fixture;
+  eventId: string;
+  categoryId: string;
+  holds: number;
+}): Promise<{ holds: number; releasedAfterMs: number; pushedAfterMs: number }> {
+  const { database, fixture } = options;
+  const lines = JSON.stringify([{ category_id: options.categoryId, quantity: 1 }]);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < options.holds) {
+        next++;
+        await database.handle.pool.query('SELECT id FROM reserve_order($1, $2, $3::jsonb, $4, NULL, NULL, $5)', [
+          fixture.buyerIds[next % fixture.buyerIds.length],
+          options.eventId,
+          lines,
+          3_600_000,
+          next % 16,
+        ]);
+      }
+    }),
+  );
+  const total = (await ledger(database.handle.db, options.categoryId)).total;
+  const socket = await connectClient(options.url);
+  await new Promise<void>((resolve) => socket.emit('join:event', { eventId: options.eventId }, () => resolve()));
+  let pushedAt = 0;
+  socket.on('ticket:stock-update', (u: { nuevoStock: number }) => {
+    if (u.nuevoStock === total && pushedAt === 0) pushedAt = performance.now();
+  });
+  // Every hold runs out at the same instant.
+  await sql`UPDATE orders SET expires_at = clock_timestamp() WHERE event_id = ${options.eventId} AND status = 'RESERVED'`.execute(
+    database.handle.db,
+  );
+  const expiredAt = performance.now();
+  let releasedAt = 0;
+  const deadline = expiredAt + 60_000;
+  while (performance.now() < deadline && (releasedAt === 0 || pushedAt === 0)) {
+    if (releasedAt === 0 && (await ledger(database.handle.db, options.categoryId)).held === 0) releasedAt = performance.now();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  socket.disconnect();
+  return {
+    holds: options.holds,
+    releasedAfterMs: Math.round(releasedAt - expiredAt),
+    pushedAfterMs: pushedAt === 0 ? -1 : Math.round(pushedAt - expiredAt),
+  };
+}

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { TokenService } from '../src/modules/auth/tokens';
+import { createDatabase, type DatabaseHandle } from '../src/shared/db/database';
+import { startEmbeddedPostgres } from '../src/shared/db/embedded';
+import { migrate } from '../src/shared/db/migrate';
+import { createLogger } from '../src/shared/logger';
+
+export const ROOT = path.resolve(__dirname, '..');
+const logger = createLogger('warn');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface BenchDatabase {
+  url: string;
+  handle: DatabaseHandle;
+  dispose(): Promise<void>;
+}
+
+/** A fresh database: on DATABASE_URL's server when set, else a throwaway embedded PostgreSQL. */
+export async function benchDatabase(poolSize: number): Promise<BenchDatabase> {
+  let url: string;
+  let stop: () => Promise<void>;
+  if (process.env.DATABASE_URL) {
+    const name = `ticketing_bench_${Date.now()}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const target = new URL(process.env.DATABASE_URL);
+    target.pathname = `/${name}`;
+    url = target.toString();
+    stop = async () => {
+      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  } else {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ticketing-bench-'));
+    await fs.chmod(dir, 0o755);
+    const embedded = await startEmbeddedPostgres({ dir, port: await freePort(), database: 'bench', logger, persistent: false });
+    url = embedded.url;
+    stop = async () => {
+      await embedded.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    };
+  }
+  const handle = createDatabase(
+    { url, poolSize, lockTimeoutMs: 1000, statementTimeoutMs: 60_000, connectTimeoutMs: 5000 },
+    logger,
+  );
+  await migrate(handle.pool, logger);
+  return {
+    url,
+    handle,
+    dispose: async () => {
+      await handle.close();
+      await stop();
+    },
+  };
+}
+
+export const JWT_SECRET = crypto.randomBytes(32).toString('hex');
+export const tokens = new TokenService(JWT_SECRET, '1d');
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  /** Peak resident memory of the server process so far, in MB (VmHWM). */
+  peakMemoryMb(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The built service (`dist/main.js`) as its own process, as in production. */
+export async function startServer(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const port = await freePort();
+  // BENCH_CPU_PROF=1 writes a V8 CPU profile of the server into bench/results/ for `--cpu-prof` analysis.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`] : [];
+  const child = spawn(process.execPath, [...profile, path.join(ROOT, 'dist/main.js')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET,
+      PORT: String(port),
+      WS_PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+      MAX_TICKETS_PER_ORDER: '10',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (!(await fetch(`${url}/ready`).then((r) => r.ok, () => false))) {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    child,
+    async peakMemoryMb() {
+      const status = await fs.readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      return Math.round(kb / 1024);
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
