@@ -5,6 +5,7 @@ import type pg from 'pg';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { AccountDirectory } from './modules/auth/accounts';
 import { UserRepository } from './modules/auth/auth.repository';
 import { authRoutes } from './modules/auth/auth.routes';
 import { AuthService } from './modules/auth/auth.service';
@@ -48,6 +49,7 @@ export function createServices(deps: AppDeps) {
   const tokens = new TokenService(deps.jwtSecret, config.auth.jwtExpiresIn);
   const passwords = new PasswordHasher(config.auth.bcryptCost);
   const users = new UserRepository(db);
+  const authenticator = { tokens, accounts: new AccountDirectory(users) };
   const events = new EventRepository(db);
   const categories = new CategoryRepository(db);
   const stock = new StockRepository();
@@ -55,6 +57,7 @@ export function createServices(deps: AppDeps) {
   return {
     metrics: new Metrics(),
     tokens,
+    authenticator,
     passwords,
     users,
     auth: new AuthService(users, passwords, tokens),
@@ -125,16 +128,16 @@ export function createApp(deps: AppDeps, services: Services): Express {
   });
   app.use(
     '/api/auth',
-    authRoutes({ auth: services.auth, tokens: services.tokens, rateLimitPerMinute: config.auth.rateLimitPerMinute }),
+    authRoutes({ auth: services.auth, authenticator: services.authenticator, rateLimitPerMinute: config.auth.rateLimitPerMinute }),
   );
   app.use(docsRoutes());
   app.get('/metrics', async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
-  app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, tokens: services.tokens }));
-  app.use('/api/events', eventRoutes({ events: services.events, tokens: services.tokens }));
-  app.use('/api/orders', orderRoutes({ orders: services.orders, tokens: services.tokens, metrics: services.metrics }));
-  app.use('/api/admin', adminRoutes({ admin: services.admin, orders: services.orders, tokens: services.tokens }));
+  app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, auth: services.authenticator }));
+  app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));
+  app.use('/api/orders', orderRoutes({ orders: services.orders, auth: services.authenticator, metrics: services.metrics }));
+  app.use('/api/admin', adminRoutes({ admin: services.admin, orders: services.orders, auth: services.authenticator }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

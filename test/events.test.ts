@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Response } from 'supertest';
 import {
   createEvent,
@@ -68,6 +67,17 @@ async function searchIds(query: Record<string, string>): Promise<string[]> {
 /** Creates events (as the organizer) that all carry `marker` in their name, so `q=marker` selects exactly them. */
 const eventWith = (marker: string, overrides: Record<string, unknown> = {}, categorias?: CategorySpec[]) =>
   createEvent(svc, organizer, { nombre: `${marker} ${unique('ev')}`, ...overrides }, categorias);
+
+/** Buys every ticket of the event's first category, as a buyer would. */
+async function sellOut(event: EventBody) {
+  const category = event.categorias[0]!;
+  const res = await svc
+    .api()
+    .post('/api/orders')
+    .set(buyer.auth)
+    .send({ eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: category.cantidadTotal }] });
+  expect(res.status).toBe(201);
+}
 
 const sortedIds = (...events: EventBody[]) => events.map((e) => e.id).sort();
 
@@ -375,9 +385,7 @@ describe('GET /api/events/search', () => {
     const withoutCategories = await eventWith(marker, {}, []);
     expect((await searchIds({ q: marker })).sort()).toEqual(sortedIds(soldOut, onSale, withoutCategories));
 
-    await sql`UPDATE category_stock SET available = 0 WHERE category_id = ${soldOut.categorias[0]!.id}`.execute(
-      svc.database.db,
-    );
+    await sellOut(soldOut);
 
     expect((await getEvent(soldOut.id)).body.categorias[0].disponible).toBe(0);
     expect(await searchIds({ q: marker, disponible: 'true' })).toEqual([onSale.id]);
@@ -389,9 +397,7 @@ describe('GET /api/events/search', () => {
     await eventWith(marker, { ubicacion: 'Málaga', fecha: '2031-04-11T20:00:00Z' });
     await eventWith(marker, { ubicacion: 'Madrid', fecha: '2031-04-10T20:00:00Z' });
     const soldOut = await eventWith(marker, { ubicacion: 'Málaga', fecha: '2031-04-10T21:00:00Z' }, [{ cantidadTotal: 5 }]);
-    await sql`UPDATE category_stock SET available = 0 WHERE category_id = ${soldOut.categorias[0]!.id}`.execute(
-      svc.database.db,
-    );
+    await sellOut(soldOut);
 
     expect((await searchIds({ q: marker, ubicacion: 'malaga', fecha: '2031-04-10' })).sort()).toEqual(
       sortedIds(match, soldOut),

@@ -8,6 +8,8 @@ import type { OrderStatus } from './db/schema';
 export interface DomainEventMap {
   /** The stock of these categories moved (reservation, release, capacity edit). */
   'stock.changed': { eventId: string; categoryIds: string[] };
+  /** Another instance says the stock of these categories moved (relayed by the real-time layer). */
+  'stock.changed-elsewhere': { categoryIds: string[] };
   'order.status-changed': {
     orderId: string;
     userId: string;
@@ -15,6 +17,8 @@ export interface DomainEventMap {
     status: OrderStatus;
     expiresAt: Date;
   };
+  /** The event or its categories were created, edited or deleted (caches of it are stale). */
+  'event.catalog-changed': { eventId: string };
   /** `changes` holds the edited fields with their new values, in wire names. */
   'event.updated': { eventId: string; changes: Record<string, unknown> };
 }

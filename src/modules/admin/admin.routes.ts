@@ -1,15 +1,14 @@
 import { Router } from 'express';
 import { idParam } from '../../shared/http/params';
 import { parseQuery } from '../../shared/http/validate';
-import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
-import type { TokenService } from '../auth/tokens';
+import { caller, requireAuth, type Authenticator, requireRole } from '../auth/auth.middleware';
 import { adminOrdersQuery } from '../orders/orders.schemas';
 import type { OrderService } from '../orders/orders.service';
 import type { AdminService } from './admin.service';
 
-export function adminRoutes(deps: { admin: AdminService; orders: OrderService; tokens: TokenService }): Router {
+export function adminRoutes(deps: { admin: AdminService; orders: OrderService; auth: Authenticator }): Router {
   const router = Router();
-  router.use(requireAuth(deps.tokens));
+  router.use(requireAuth(deps.auth));
 
   router.get('/orders', requireRole('ADMIN'), async (req, res) => {
     const { page, limit, estado, eventoId, usuarioId } = parseQuery(adminOrdersQuery, req);

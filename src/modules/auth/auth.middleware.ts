@@ -1,6 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { Role } from '../../shared/db/schema';
 import { forbidden, unauthorized } from '../../shared/errors';
+import type { AccountDirectory } from './accounts';
 import type { AuthUser, TokenService } from './tokens';
 
 declare module 'express-serve-static-core' {
@@ -14,11 +15,20 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-export function requireAuth(tokens: TokenService): RequestHandler {
-  return (req, _res, next) => {
+export interface Authenticator {
+  tokens: TokenService;
+  accounts: AccountDirectory;
+}
+
+/** A valid token of an account that still exists; the account's current role applies. */
+export function requireAuth({ tokens, accounts }: Authenticator): RequestHandler {
+  return async (req, _res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw unauthorized('Missing bearer token');
-    req.auth = tokens.verify(token);
+    const claimed = tokens.verify(token);
+    const account = await accounts.current(claimed.id);
+    if (!account) throw unauthorized('Account no longer exists');
+    req.auth = { id: claimed.id, role: account.role };
     next();
   };
 }

@@ -2,10 +2,9 @@ import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { AppError } from '../../shared/errors';
 import { parseBody } from '../../shared/http/validate';
-import { caller, requireAuth } from './auth.middleware';
+import { caller, requireAuth, type Authenticator } from './auth.middleware';
 import { loginBody, registerBody } from './auth.schemas';
 import type { AuthService } from './auth.service';
-import type { TokenService } from './tokens';
 
 /** Per client (IP) and per endpoint: slows password guessing and mass sign-ups. */
 function authRateLimit(perMinute: number) {
@@ -18,7 +17,7 @@ function authRateLimit(perMinute: number) {
   });
 }
 
-export function authRoutes(deps: { auth: AuthService; tokens: TokenService; rateLimitPerMinute: number }): Router {
+export function authRoutes(deps: { auth: AuthService; authenticator: Authenticator; rateLimitPerMinute: number }): Router {
   const router = Router();
 
   router.post('/register', authRateLimit(deps.rateLimitPerMinute), async (req, res) => {
@@ -29,7 +28,7 @@ export function authRoutes(deps: { auth: AuthService; tokens: TokenService; rate
     res.json(await deps.auth.login(parseBody(loginBody, req)));
   });
 
-  router.get('/profile', requireAuth(deps.tokens), async (req, res) => {
+  router.get('/profile', requireAuth(deps.authenticator), async (req, res) => {
     res.json(await deps.auth.profile(caller(req).id));
   });
 

@@ -9,6 +9,7 @@ export interface AuthUser {
 }
 
 const ROLES: readonly Role[] = ['ADMIN', 'ORGANIZADOR', 'COMPRADOR'];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * HS256 tokens. The secret is turned into a KeyObject once: given a plain string, jsonwebtoken
@@ -41,9 +42,9 @@ export class TokenService {
     } catch (error) {
       throw unauthorized(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
     }
-    if (typeof payload === 'string' || typeof payload.sub !== 'string' || !ROLES.includes(payload.role)) {
+    if (typeof payload === 'string' || typeof payload.sub !== 'string' || !UUID.test(payload.sub) || !ROLES.includes(payload.role)) {
       throw unauthorized('Invalid token');
     }
-    return { id: payload.sub, role: payload.role as Role };
+    return { id: payload.sub.toLowerCase(), role: payload.role as Role };
   }
 }

@@ -1,15 +1,14 @@
 import { Router } from 'express';
 import { idParam } from '../../shared/http/params';
 import { parseBody } from '../../shared/http/validate';
-import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
-import type { TokenService } from '../auth/tokens';
+import { caller, requireAuth, type Authenticator, requireRole } from '../auth/auth.middleware';
 import { categoryBody, categoryPatchBody } from './categories.schemas';
 import type { CategoryService } from './categories.service';
 
 /** Mounted at /api/events/:id/categories. */
-export function categoryRoutes(deps: { categories: CategoryService; tokens: TokenService }): Router {
+export function categoryRoutes(deps: { categories: CategoryService; auth: Authenticator }): Router {
   const router = Router({ mergeParams: true });
-  const manage = [requireAuth(deps.tokens), requireRole('ORGANIZADOR', 'ADMIN')];
+  const manage = [requireAuth(deps.auth), requireRole('ORGANIZADOR', 'ADMIN')];
 
   router.get('/', async (req, res) => {
     res.json(await deps.categories.list(idParam(req, 'id', 'Event')));

@@ -39,6 +39,7 @@ export class CategoryService {
       await this.stock.rewrite(trx, category.id, input.cantidadTotal, input.cantidadTotal);
       return category.id;
     });
+    this.bus.publish('event.catalog-changed', { eventId });
     this.bus.publish('stock.changed', { eventId, categoryIds: [categoryId] });
     return this.getOne(eventId, categoryId);
   }
@@ -70,6 +71,7 @@ export class CategoryService {
       });
       return newTotal !== undefined && newTotal !== category.total_quantity;
     });
+    this.bus.publish('event.catalog-changed', { eventId });
     if (stockMoved) this.bus.publish('stock.changed', { eventId, categoryIds: [categoryId] });
     return this.getOne(eventId, categoryId);
   }
@@ -86,6 +88,7 @@ export class CategoryService {
       }
       await this.categories.delete(trx, categoryId);
     });
+    this.bus.publish('event.catalog-changed', { eventId });
   }
 
   private async getOne(eventId: string, categoryId: string): Promise<CategoryDto> {

@@ -25,12 +25,16 @@ export interface NewEvent {
 
 export type EventChanges = Partial<Omit<NewEvent, 'organizerId'>>;
 
-/** `%` and `_` typed by a user are literal characters, not LIKE wildcards. */
-const likeContains = (value: string) => `%${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-
-/** Case- and accent-insensitive substring match ("malaga" finds "Málaga"). */
+/**
+ * Case- and accent-insensitive substring match ("malaga" finds "Málaga"). The search text is
+ * folded first and escaped after, so `%`, `_` and `\` are literal characters, including the
+ * full-width ones that unaccent() folds into them.
+ */
+const BACKSLASH = '\\';
 const looselyContains = (column: 'location' | 'name' | 'description', value: string) =>
-  sql<boolean>`immutable_unaccent(lower(${sql.ref(`events.${column}`)})) LIKE immutable_unaccent(lower(${likeContains(value)}))`;
+  sql<boolean>`immutable_unaccent(lower(${sql.ref(`events.${column}`)})) LIKE '%' || replace(replace(replace(
+    immutable_unaccent(lower(${value})), ${BACKSLASH}, ${BACKSLASH + BACKSLASH}), '%', ${BACKSLASH + '%'}),
+    '_', ${BACKSLASH + '_'}) || '%'`;
 
 function applyFilters(eb: ExpressionBuilder<DB, 'events'>, filters: EventFilters) {
   const conditions = [];

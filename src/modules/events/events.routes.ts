@@ -2,14 +2,13 @@ import { Router } from 'express';
 import { idParam } from '../../shared/http/params';
 import { paginationQuery } from '../../shared/http/schemas';
 import { parseBody, parseQuery } from '../../shared/http/validate';
-import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
-import type { TokenService } from '../auth/tokens';
+import { caller, requireAuth, type Authenticator, requireRole } from '../auth/auth.middleware';
 import { createEventBody, searchQuery, updateEventBody } from './events.schemas';
 import type { EventService } from './events.service';
 
-export function eventRoutes(deps: { events: EventService; tokens: TokenService }): Router {
+export function eventRoutes(deps: { events: EventService; auth: Authenticator }): Router {
   const router = Router();
-  const auth = requireAuth(deps.tokens);
+  const auth = requireAuth(deps.auth);
 
   router.get('/', async (req, res) => {
     res.json(await deps.events.list({}, parseQuery(paginationQuery, req)));

@@ -3,6 +3,7 @@ import type { EventRow } from '../../shared/db/schema';
 import type { DomainEvents } from '../../shared/domain-events';
 import { AppError, notFound } from '../../shared/errors';
 import { toCents, type Page, type Pagination } from '../../shared/http/schemas';
+import { TtlCache } from '../../shared/ttl-cache';
 import type { AuthUser } from '../auth/tokens';
 import type { CategoryRepository } from '../categories/categories.repository';
 import { presentCategory, type CategoryDto } from '../categories/category.presenter';
@@ -21,14 +22,29 @@ export function assertCanManage(user: AuthUser, event: EventRow): void {
 export const capacityExceeded = (message: string, details?: unknown) =>
   new AppError('CAPACITY_EXCEEDED', message, details);
 
+/**
+ * GET /api/events/:id is the page everyone refreshes during an on-sale. Its answer is kept this
+ * long, and dropped at once when this instance (or, for stock, any instance) changes the event.
+ */
+const EVENT_CACHE_TTL_MS = 500;
+
 export class EventService {
+  private readonly cache = new TtlCache<string, EventDto>(EVENT_CACHE_TTL_MS);
+
   constructor(
     private readonly db: Database,
     private readonly events: EventRepository,
     private readonly categories: CategoryRepository,
     private readonly stock: StockRepository,
     private readonly bus: DomainEvents,
-  ) {}
+  ) {
+    const drop = ({ eventId }: { eventId: string }) => this.cache.delete(eventId);
+    bus.subscribe('stock.changed', drop);
+    bus.subscribe('event.catalog-changed', drop);
+    bus.subscribe('stock.changed-elsewhere', ({ categoryIds }) =>
+      this.cache.deleteWhere((event) => event.categorias.some((c) => categoryIds.includes(c.id))),
+    );
+  }
 
   async list(filters: EventFilters, pagination: Pagination): Promise<Page<EventDto>> {
     const { rows, total } = await this.events.page(filters, pagination);
@@ -36,9 +52,12 @@ export class EventService {
   }
 
   async get(id: string): Promise<EventDto> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
     const event = await this.events.findById(id);
     if (!event) throw notFound('Event');
     const [dto] = await this.withCategories([event]);
+    this.cache.set(id, dto!);
     return dto!;
   }
 
@@ -100,6 +119,7 @@ export class EventService {
       await this.events.update(trx, id, changes);
       return event;
     });
+    this.bus.publish('event.catalog-changed', { eventId: id });
     const dto = await this.get(id);
     const cambios = changedFields(presentEvent(before, []), dto);
     if (Object.keys(cambios).length > 0) this.bus.publish('event.updated', { eventId: id, changes: cambios });
@@ -116,6 +136,7 @@ export class EventService {
       }
       await this.events.delete(trx, id);
     });
+    this.bus.publish('event.catalog-changed', { eventId: id });
   }
 
   private async withCategories(events: EventRow[]): Promise<EventDto[]> {

@@ -3,15 +3,14 @@ import { idParam } from '../../shared/http/params';
 import { paginationQuery } from '../../shared/http/schemas';
 import { AppError } from '../../shared/errors';
 import { parseBody, parseQuery, validationDetails } from '../../shared/http/validate';
-import { caller, requireAuth } from '../auth/auth.middleware';
-import type { TokenService } from '../auth/tokens';
+import { caller, requireAuth, type Authenticator } from '../auth/auth.middleware';
 import type { Metrics } from '../metrics/metrics';
 import { confirmOrderBody, createOrderBody, idempotencyKey } from './orders.schemas';
 import type { OrderService } from './orders.service';
 
-export function orderRoutes(deps: { orders: OrderService; tokens: TokenService; metrics: Metrics }): Router {
+export function orderRoutes(deps: { orders: OrderService; auth: Authenticator; metrics: Metrics }): Router {
   const router = Router();
-  router.use(requireAuth(deps.tokens));
+  router.use(requireAuth(deps.auth));
 
   router.post('/', async (req, res) => {
     const body = parseBody(createOrderBody, req);

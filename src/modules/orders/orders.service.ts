@@ -4,6 +4,7 @@ import type { OrderRow } from '../../shared/db/schema';
 import type { DomainEvents } from '../../shared/domain-events';
 import { AppError, forbidden, notFound } from '../../shared/errors';
 import type { Page, Pagination } from '../../shared/http/schemas';
+import { TtlCache } from '../../shared/ttl-cache';
 import type { AuthUser } from '../auth/tokens';
 import type { StockRepository } from '../inventory/stock.repository';
 import { presentOrder, type OrderDto, type OrderWithItems } from './order.presenter';
@@ -29,14 +30,28 @@ function requestHash(input: CreateOrderInput): string {
   return crypto.createHash('sha256').update(`${input.eventoId.toLowerCase()}|${lines}`).digest('hex');
 }
 
+/**
+ * How long a category seen sold out is answered 409 without asking the database. Any stock
+ * change announced for it (here or by another instance) ends that at once; the TTL bounds the
+ * rare case of an announcement that never arrives.
+ */
+const SOLD_OUT_TTL_MS = 1000;
+
 export class OrderService {
+  /** Sold-out categories → their event: a rush on a sold-out category costs no transaction. */
+  private readonly soldOut = new TtlCache<string, string>(SOLD_OUT_TTL_MS);
+
   constructor(
     private readonly db: Database,
     private readonly orders: OrderRepository,
     private readonly stock: StockRepository,
     private readonly bus: DomainEvents,
     private readonly settings: OrderSettings,
-  ) {}
+  ) {
+    const forget = ({ categoryIds }: { categoryIds: string[] }) => categoryIds.forEach((id) => this.soldOut.delete(id));
+    bus.subscribe('stock.changed', forget);
+    bus.subscribe('stock.changed-elsewhere', forget);
+  }
 
   /**
    * Reserves every line or none, in one short transaction. Returns the order and whether it was
@@ -61,6 +76,14 @@ export class OrderService {
     }
     const eventId = input.eventoId.toLowerCase();
     const lines = input.tickets.map((t) => ({ categoryId: t.categoriaId.toLowerCase(), quantity: t.cantidad }));
+    const soldOut = lines.filter((l) => this.soldOut.get(l.categoryId) === eventId);
+    if (soldOut.length > 0) {
+      throw new AppError(
+        'INSUFFICIENT_STOCK',
+        'Not enough tickets left for this order',
+        soldOut.map((l) => ({ categoriaId: l.categoryId, solicitadas: l.quantity, disponibles: 0 })),
+      );
+    }
 
     let result: ReservationResult;
     try {
@@ -80,7 +103,7 @@ export class OrderService {
       }
       throw error;
     }
-    if (!result.ok) throw await this.refusal(result, lines);
+    if (!result.ok) throw await this.refusal(result, eventId, lines);
 
     const order = result.order;
     this.publishStatus(order);
@@ -196,7 +219,11 @@ export class OrderService {
     return presentOrder(order);
   }
 
-  private async refusal(result: Exclude<ReservationResult, { ok: true }>, lines: RequestedLine[]): Promise<AppError> {
+  private async refusal(
+    result: Exclude<ReservationResult, { ok: true }>,
+    eventId: string,
+    lines: RequestedLine[],
+  ): Promise<AppError> {
     switch (result.reason) {
       case 'EVENT_NOT_FOUND':
         return notFound('Event');
@@ -209,12 +236,13 @@ export class OrderService {
           result.positions.map((i) => ({ in: 'body', path: `tickets.${i}.categoriaId`, message: 'is not a category of this event' })),
         );
       case 'INSUFFICIENT_STOCK':
-        return this.insufficientStock(lines);
+        return this.insufficientStock(eventId, lines);
     }
   }
 
-  private async insufficientStock(lines: RequestedLine[]): Promise<AppError> {
+  private async insufficientStock(eventId: string, lines: RequestedLine[]): Promise<AppError> {
     const available = await this.stock.availability(this.db, lines.map((l) => l.categoryId));
+    for (const l of lines) if ((available.get(l.categoryId) ?? 0) === 0) this.soldOut.set(l.categoryId, eventId);
     const all = lines.map((l) => ({
       categoriaId: l.categoryId,
       solicitadas: l.quantity,

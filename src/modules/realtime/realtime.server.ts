@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdapter as createPostgresAdapter } from '@socket.io/postgres-adapter';
@@ -76,10 +77,12 @@ async function buildAdapter(config: Config, databaseUrl: string, logger: Logger)
       close: async () => {
         await Promise.allSettled([pub.quit(), sub.quit()]);
       },
+      ready: async () => undefined,
     };
   }
   // Its own small pool: the adapter keeps one connection for LISTEN for as long as it runs.
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 3, application_name: 'ticketing-socketio' });
+  const applicationName = `ticketing-socketio-${crypto.randomBytes(4).toString('hex')}`;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 3, application_name: applicationName });
   pool.on('error', (err) => logger.warn({ err }, 'socket.io adapter connection failed'));
   return {
     kind: 'postgres' as const,
@@ -87,6 +90,21 @@ async function buildAdapter(config: Config, databaseUrl: string, logger: Logger)
       errorHandler: (err) => logger.warn({ err }, 'socket.io postgres adapter error'),
     }),
     close: () => pool.end(),
+    /**
+     * The adapter starts listening in the background; until it does, messages from other instances
+     * are lost. Wait for its LISTEN to show in pg_stat_activity before taking traffic.
+     */
+    ready: async () => {
+      for (let waited = 0; waited < 10_000; waited += 50) {
+        const { rows } = await pool.query(
+          "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'LISTEN%'",
+          [applicationName],
+        );
+        if (rows.length > 0) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      logger.warn('Socket.IO PostgreSQL adapter is not listening yet; continuing');
+    },
   };
 }
 
@@ -99,7 +117,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const { config, logger, tokens, repository, bus } = deps;
   const shared = config.wsPort === config.port;
   const server = shared ? deps.httpServer : http.createServer((_req, res) => res.writeHead(404).end());
-  const { kind, adapter, close: closeAdapter } = await buildAdapter(config, deps.databaseUrl, logger);
+  const { kind, adapter, close: closeAdapter, ready } = await buildAdapter(config, deps.databaseUrl, logger);
 
   const io: IO = new Server(server, {
     adapter,
@@ -171,7 +189,10 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   });
 
   const stock = new StockBroadcaster(io, repository, log);
-  io.on('stock:dirty', (categoryIds) => stock.markDirty(categoryIds));
+  io.on('stock:dirty', (categoryIds) => {
+    stock.markDirty(categoryIds);
+    bus.publish('stock.changed-elsewhere', { categoryIds });
+  });
   const unsubscribe = [
     bus.subscribe('stock.changed', ({ categoryIds }) => stock.changedLocally(categoryIds)),
     bus.subscribe('order.status-changed', (o) =>
@@ -184,6 +205,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     bus.subscribe('event.updated', (e) => io.to(eventRoom(e.eventId)).emit('event:update', { eventoId: e.eventId, cambios: e.changes })),
   ];
 
+  await ready();
   let port = config.port;
   if (!shared) {
     port = await new Promise<number>((resolve, reject) => {
