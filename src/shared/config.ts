@@ -40,7 +40,7 @@ const envSchema = z
     LOW_STOCK_THRESHOLD: lowStockThreshold.default({ kind: 'percent', value: 10 }),
     AUTH_RATE_LIMIT_PER_MINUTE: intInRange(1, 100_000).default(20),
     EXPIRY_INTERVAL_MS: intInRange(50, 60_000).default(500),
-    EXPIRY_BATCH_SIZE: intInRange(1, 10_000).default(500),
+    EXPIRY_BATCH_SIZE: intInRange(1, 10_000).default(1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     CORS_ORIGIN: z.string().min(1).default('*'),

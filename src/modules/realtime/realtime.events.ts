@@ -39,9 +39,11 @@ export interface ClientToServerEvents {
   'join:user': (payload: { userId: string }, ack?: AckCallback) => void;
 }
 
-/** Between instances: "these categories' stock moved; read it and tell your own clients". */
+/** Between instances: "these categories' stock moved; read it and tell your own clients", and order changes. */
 export interface InterServerEvents {
   'stock:dirty': (categoryIds: string[]) => void;
+  /** Order state changes made on the sending instance, for buyers connected elsewhere. */
+  'orders:status': (changes: Array<OrderStatusChange & { userId: string }>) => void;
 }
 
 export interface SocketData {

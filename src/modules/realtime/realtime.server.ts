@@ -23,6 +23,7 @@ import {
   type ServerToClientEvents,
   type SocketData,
 } from './realtime.events';
+import { StatusRelay } from './status-relay';
 import { StockBroadcaster } from './stock-broadcaster';
 
 type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -189,6 +190,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   });
 
   const stock = new StockBroadcaster(io, repository, log);
+  const statuses = new StatusRelay(io);
   io.on('stock:dirty', (categoryIds) => {
     stock.markDirty(categoryIds);
     bus.publish('stock.changed-elsewhere', { categoryIds });
@@ -196,7 +198,8 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const unsubscribe = [
     bus.subscribe('stock.changed', ({ categoryIds }) => stock.changedLocally(categoryIds)),
     bus.subscribe('order.status-changed', (o) =>
-      io.to(userRoom(o.userId)).emit('order:status-change', {
+      statuses.changedHere({
+        userId: o.userId,
         orderId: o.orderId,
         nuevoEstado: o.status,
         expiraEn: o.expiresAt.toISOString(),
@@ -222,6 +225,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     port,
     close: async () => {
       for (const off of unsubscribe) off();
+      statuses.flush();
       await stock.close();
       // io.close() would also close a shared HTTP server; the API closes that itself.
       io.disconnectSockets(true);
