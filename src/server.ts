@@ -130,10 +130,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       server.closeIdleConnections();
       // Live sockets would keep the HTTP server open; clients reconnect to another instance.
       await realtime.close();
+      logger.debug('shutdown: sockets closed');
       const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs);
       await drained;
       clearTimeout(force);
+      logger.debug('shutdown: HTTP requests drained');
       await expiryJob.stop();
+      logger.debug('shutdown: expiry job stopped');
       await releaseDatabase();
       logger.info('shutdown complete');
     })();

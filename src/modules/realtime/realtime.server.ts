@@ -85,12 +85,29 @@ async function buildAdapter(config: Config, databaseUrl: string, logger: Logger)
   const applicationName = `ticketing-socketio-${crypto.randomBytes(4).toString('hex')}`;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 3, application_name: applicationName });
   pool.on('error', (err) => logger.warn({ err }, 'socket.io adapter connection failed'));
+  // The adapter keeps its LISTEN connection checked out, where the pool's own error handling does
+  // not reach: without a listener, the database restarting would crash the process.
+  const clients = new Set<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    clients.add(client);
+    client.on('error', (err) => logger.warn({ err }, 'socket.io adapter connection lost'));
+  });
+  pool.on('remove', (client) => clients.delete(client as pg.PoolClient));
   return {
     kind: 'postgres' as const,
     adapter: createPostgresAdapter(pool, {
       errorHandler: (err) => logger.warn({ err }, 'socket.io postgres adapter error'),
     }),
-    close: () => pool.end(),
+    /**
+     * The adapter may be reconnecting its LISTEN client when we stop (the database was away), and
+     * then never releases it: end every connection ourselves so closing cannot hang.
+     */
+    close: async () => {
+      const settle = (work: Promise<unknown>) =>
+        Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+      await settle(Promise.allSettled([...clients].map((client) => (client as unknown as pg.Client).end())));
+      await settle(pool.end());
+    },
     /**
      * The adapter starts listening in the background; until it does, messages from other instances
      * are lost. Wait for its LISTEN to show in pg_stat_activity before taking traffic.
@@ -232,6 +249,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
       if (!shared) await new Promise<void>((resolve) => server.close(() => resolve()));
       io.engine.close();
       await Promise.resolve(io.of('/').adapter.close());
+      logger.debug('shutdown: socket.io adapter closed');
       await closeAdapter();
     },
   };

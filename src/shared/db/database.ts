@@ -49,6 +49,9 @@ export function createDatabase(options: PoolOptions, logger: Logger): DatabaseHa
   });
   // An idle client losing its connection (server restart) must not crash the process.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  // A connection lost while checked out fails its query; this keeps the stray 'error' event that
+  // pg may emit as well from becoming an uncaught exception.
+  pool.on('connect', (client) => client.on('error', (error) => logger.debug({ err: error }, 'database connection lost')));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
