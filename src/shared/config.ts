@@ -19,6 +19,13 @@ const lowStockThreshold = z
       : ({ kind: 'absolute', value: Number(raw) } as const),
   );
 
+/** Published example secrets, and strings with too few distinct characters to be random. */
+const KNOWN_SECRETS = ['your-super-secure-secret-key-change-in-production', 'super-secure-random-key-64-characters-minimum'];
+export function isWeakSecret(secret: string): boolean {
+  const lowered = secret.toLowerCase();
+  return KNOWN_SECRETS.some((known) => lowered.includes(known)) || new Set(secret).size < 12;
+}
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -53,6 +60,13 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (env.NODE_ENV === 'production' && env.JWT_SECRET && isWeakSecret(env.JWT_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['JWT_SECRET'],
+        message: 'is too weak for production: use a random value, e.g. `openssl rand -base64 48`',
+      });
     }
     if (env.NODE_ENV === 'production' && env.BCRYPT_COST < 12) {
       ctx.addIssue({ code: 'custom', path: ['BCRYPT_COST'], message: 'must be at least 12 in production' });
