@@ -1,29 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { TokenService } from '../src/modules/auth/tokens';
 import { createDatabase, type DatabaseHandle } from '../src/shared/db/database';
-import { startEmbeddedPostgres } from '../src/shared/db/embedded';
-import { migrate } from '../src/shared/db/migrate';
 import { createLogger } from '../src/shared/logger';
+import { createThrowawayDatabase, freePort } from '../test/setup/test-database';
 
 export const ROOT = path.resolve(__dirname, '..');
-const logger = createLogger('warn');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface BenchDatabase {
   url: string;
@@ -33,44 +18,17 @@ export interface BenchDatabase {
 
 /** A fresh database: on DATABASE_URL's server when set, else a throwaway embedded PostgreSQL. */
 export async function benchDatabase(poolSize: number): Promise<BenchDatabase> {
-  let url: string;
-  let stop: () => Promise<void>;
-  if (process.env.DATABASE_URL) {
-    const name = `ticketing_bench_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const target = new URL(process.env.DATABASE_URL);
-    target.pathname = `/${name}`;
-    url = target.toString();
-    stop = async () => {
-      const c = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
-  } else {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ticketing-bench-'));
-    await fs.chmod(dir, 0o755);
-    const embedded = await startEmbeddedPostgres({ dir, port: await freePort(), database: 'bench', logger, persistent: false });
-    url = embedded.url;
-    stop = async () => {
-      await embedded.stop();
-      await fs.rm(dir, { recursive: true, force: true });
-    };
-  }
+  const database = await createThrowawayDatabase(process.env.DATABASE_URL, 'ticketing_bench');
   const handle = createDatabase(
-    { url, poolSize, lockTimeoutMs: 1000, statementTimeoutMs: 60_000, connectTimeoutMs: 5000 },
-    logger,
+    { url: database.url, poolSize, lockTimeoutMs: 1000, statementTimeoutMs: 60_000, connectTimeoutMs: 5000 },
+    createLogger('warn'),
   );
-  await migrate(handle.pool, logger);
   return {
-    url,
+    url: database.url,
     handle,
     dispose: async () => {
       await handle.close();
-      await stop();
+      await database.dispose();
     },
   };
 }

@@ -11,7 +11,8 @@ import { createLogger } from '../../src/shared/logger';
 /** Where the suite's database lives; global setup writes it, every test worker reads it. */
 export const TEST_DB_ENV = 'TICKETING_TEST_DB_URL';
 
-function freePort(): Promise<number> {
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
@@ -28,17 +29,16 @@ export interface SuiteDatabase {
 }
 
 /**
- * A fresh database for one test run: a throwaway embedded PostgreSQL (deleted afterwards), or,
- * with TEST_DATABASE_URL set, a new database created on that server and dropped afterwards.
+ * A fresh, migrated database for one run (tests, benchmarks): a throwaway embedded PostgreSQL
+ * (deleted afterwards), or, given a server URL, a new database created there and dropped after.
  */
-export async function createSuiteDatabase(): Promise<SuiteDatabase> {
+export async function createThrowawayDatabase(external: string | undefined, prefix: string): Promise<SuiteDatabase> {
   const logger = createLogger('silent');
   let url: string;
   let stop: () => Promise<void>;
 
-  const external = process.env.TEST_DATABASE_URL;
   if (external) {
-    const name = `ticketing_test_${process.pid}_${Date.now()}`;
+    const name = `${prefix}_${process.pid}_${Date.now()}`;
     const admin = new pg.Client({ connectionString: external });
     await admin.connect();
     await admin.query(`CREATE DATABASE ${name}`);
@@ -53,12 +53,12 @@ export async function createSuiteDatabase(): Promise<SuiteDatabase> {
       await client.end();
     };
   } else {
-    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ticketing-test-'));
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), `${prefix}-`));
     await fs.chmod(dir, 0o755);
     const embedded: EmbeddedDatabase = await startEmbeddedPostgres({
       dir,
       port: await freePort(),
-      database: 'ticketing_test',
+      database: prefix,
       logger,
       persistent: false,
     });
@@ -80,3 +80,6 @@ export async function createSuiteDatabase(): Promise<SuiteDatabase> {
   }
   return { url, dispose: stop };
 }
+
+/** The test suite's database: TEST_DATABASE_URL's server when set, else embedded. */
+export const createSuiteDatabase = () => createThrowawayDatabase(process.env.TEST_DATABASE_URL, 'ticketing_test');

@@ -1,3 +1,4 @@
+import type { Server } from 'socket.io';
 import type { OrderStatus } from '../../shared/db/schema';
 import type { AuthUser } from '../auth/tokens';
 
@@ -54,3 +55,6 @@ export interface SocketData {
 
 export const eventRoom = (eventId: string) => `event:${eventId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
+
+/** The typed Socket.IO server. */
+export type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -22,11 +22,11 @@ import {
   type InterServerEvents,
   type ServerToClientEvents,
   type SocketData,
+  type IO,
 } from './realtime.events';
 import { StatusRelay } from './status-relay';
 import { StockBroadcaster } from './stock-broadcaster';
 
-type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 export interface RealtimeDeps {

@@ -1,14 +1,9 @@
-import type { Server } from 'socket.io';
 import {
   userRoom,
-  type ClientToServerEvents,
-  type InterServerEvents,
   type OrderStatusChange,
-  type ServerToClientEvents,
-  type SocketData,
+  type IO,
 } from './realtime.events';
 
-type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type StatusChange = OrderStatusChange & { userId: string };
 
 /**

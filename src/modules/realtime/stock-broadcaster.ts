@@ -1,15 +1,10 @@
-import type { Server } from 'socket.io';
 import type { Logger } from '../../shared/logger';
 import type { RealtimeRepository } from './realtime.repository';
 import {
   eventRoom,
-  type ClientToServerEvents,
-  type InterServerEvents,
-  type ServerToClientEvents,
-  type SocketData,
+  type IO,
 } from './realtime.events';
 
-type IO = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 /**
  * Pushes `ticket:stock-update` to this instance's own clients, coalesced per category.
