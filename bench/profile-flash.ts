@@ -11,8 +11,17 @@ async function main() {
   const server = await startServer(database.url);
   try {
     const fixture = await createAccounts(database.handle.db, 500);
-    const event = await createEvent(server.url, fixture.organizer.token, [{ nombre: 'Hot', cantidadTotal: 1_000_000 }]);
+    // PROFILE_SOLD_OUT=1: the category is sold out before the load starts.
+    const soldOut = Boolean(process.env.PROFILE_SOLD_OUT);
+    const event = await createEvent(server.url, fixture.organizer.token, [{ nombre: 'Hot', cantidadTotal: soldOut ? 2 : 1_000_000 }]);
     const body = JSON.stringify({ eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }] });
+    if (soldOut) {
+      await fetch(`${server.url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture.buyers[0]}` },
+        body,
+      });
+    }
     const path = process.env.PROFILE_PATH ?? '/api/orders';
     const result = await load({
       url: server.url,
@@ -22,7 +31,7 @@ async function main() {
       path: path.replace(':id', event.id),
       body: path === '/api/orders' ? body : undefined,
       tokens: fixture.buyers,
-      success: path === '/api/orders' ? 201 : 200,
+      success: path === '/api/orders' ? (soldOut ? 409 : 201) : 200,
     });
     console.log(JSON.stringify(result));
   } finally {

@@ -10,7 +10,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { benchDatabase, ROOT, startServer } from './setup';
-import { createAccounts, createEvent, databaseCeiling, ledger, load, massExpiry, websocketFanout, type LoadResult } from './scenarios';
+import { bareExpress, createAccounts, createEvent, databaseCeiling, ledger, load, massExpiry, websocketFanout, type LoadResult } from './scenarios';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const wsClients = Number(process.env.BENCH_WS_CLIENTS ?? 2000);
@@ -69,6 +69,9 @@ async function main() {
     const soldOutLoad = await load({ url: server.url, connections: 64, durationS: duration, method: 'POST', path: '/api/orders', body: order(soldOut, 1), tokens: fixture.buyers, success: 409 });
     results.soldOut = { ...soldOutLoad, ledger: await ledger(database.handle.db, soldOut) };
 
+    log('bare Express floor…');
+    results.bareExpress = await bareExpress(64, duration);
+
     log('database ceiling (reserve_order() straight on the pool)…');
     const dbCeiling = await databaseCeiling(database, fixture, event.id, ceiling, 64, duration);
     results.dbCeiling = { ...dbCeiling, poolSize, httpToDbRatio: round2(flash64.successesPerSecond / dbCeiling.transactionsPerSecond) };
@@ -110,6 +113,7 @@ function buildReport(r: Record<string, any>) {
     ['flash sale, 256 conn', `${f256.successesPerSecond} reservations/s`, `${f256.p50} / ${f256.p95} / ${f256.p99}`, `${errors(f256, 201)}; ${f256.errors} socket errors`, ''],
     ['ledger after flash sales', `sold+held+available=total: ${r.flashSale.ledger.balanced}`, '', `negative: ${r.flashSale.ledger.negative}`, `holds: ${r.flashSale.ledger.held}`],
     ['sold out, 64 conn', `${r.soldOut.successesPerSecond} rejections/s`, `${r.soldOut.p50} / ${r.soldOut.p95} / ${r.soldOut.p99}`, errors(r.soldOut, 409), `≥ ${TARGETS.soldOutPerSecond}/s: ${ok(r.soldOut.successesPerSecond >= TARGETS.soldOutPerSecond)}`],
+    ['bare Express 5 route (framework floor)', `${r.bareExpress.successesPerSecond} req/s`, `${r.bareExpress.p50} / ${r.bareExpress.p95} / ${r.bareExpress.p99}`, '', 'what HTTP alone costs here'],
     ['DB ceiling (reserve_order, no HTTP)', `${r.dbCeiling.transactionsPerSecond} tx/s`, `${r.dbCeiling.p50} / – / ${r.dbCeiling.p99}`, '', `HTTP/DB = ${r.dbCeiling.httpToDbRatio} (≥ ${TARGETS.ceilingRatio}: ${ok(r.dbCeiling.httpToDbRatio >= TARGETS.ceilingRatio)})`],
     ['GET /api/events/:id', `${r.readEvent.successesPerSecond} req/s`, `${r.readEvent.p50} / ${r.readEvent.p95} / ${r.readEvent.p99}`, errors(r.readEvent, 200), `≥ ${TARGETS.readsPerSecond}/s: ${ok(r.readEvent.successesPerSecond >= TARGETS.readsPerSecond)}`],
     ['GET /api/events/search', `${r.readSearch.successesPerSecond} req/s`, `${r.readSearch.p50} / ${r.readSearch.p95} / ${r.readSearch.p99}`, errors(r.readSearch, 200), ''],

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { io, type Socket } from 'socket.io-client';
 import type { Database } from '../src/shared/db/database';
 import type { BenchDatabase } from './setup';
+import { freePort } from '../test/setup/test-database';
 import { tokens } from './setup';
 
 export interface LoadResult {
@@ -306,10 +308,13 @@ export async function massExpiry(options: {
   socket.on('ticket:stock-update', (u: { nuevoStock: number }) => {
     if (u.nuevoStock === total && pushedAt === 0) pushedAt = performance.now();
   });
-  // Every hold runs out at the same instant.
-  await sql`UPDATE orders SET expires_at = clock_timestamp() WHERE event_id = ${options.eventId} AND status = 'RESERVED'`.execute(
+  // Every hold of this category (and only those) runs out at the same instant.
+  const expired = await sql`
+    UPDATE orders SET expires_at = clock_timestamp()
+    WHERE status = 'RESERVED' AND id IN (SELECT order_id FROM order_items WHERE category_id = ${options.categoryId})`.execute(
     database.handle.db,
   );
+  if (Number(expired.numAffectedRows) !== options.holds) throw new Error(`expected ${options.holds} holds, found ${expired.numAffectedRows}`);
   const expiredAt = performance.now();
   let releasedAt = 0;
   const deadline = expiredAt + 60_000;
@@ -323,4 +328,24 @@ export async function massExpiry(options: {
     releasedAfterMs: Math.round(releasedAt - expiredAt),
     pushedAfterMs: pushedAt === 0 ? -1 : Math.round(pushedAt - expiredAt),
   };
+}
+
+/**
+ * The floor under every HTTP figure here: a bare Express 5 route answering a small JSON body, in
+ * its own process, under the same load generator on the same cores.
+ */
+export async function bareExpress(connections: number, durationS: number): Promise<LoadResult> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['-e', `const e=require('express');const a=e();a.get('/',(q,s)=>s.status(409).json({error:{code:'INSUFFICIENT_STOCK',message:'x'}}));a.listen(${port},'127.0.0.1')`],
+    { stdio: 'ignore' },
+  );
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    while (!(await fetch(url).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
+    return await load({ url, connections, durationS, path: '/', success: 409 });
+  } finally {
+    child.kill();
+  }
 }

@@ -59,7 +59,7 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
       PORT: String(port),
       WS_PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn',
       AUTH_RATE_LIMIT_PER_MINUTE: '100000',
       MAX_TICKETS_PER_ORDER: '10',
       ...env,

@@ -81,24 +81,30 @@ export function createApp(deps: AppDeps, services: Services): Express {
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.set('etag', false);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // One short line per request: id, method, path, status and time; never headers or bodies.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
-    }),
-  );
+  app.use((req, res, next) => {
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    next();
+  });
+  // One log line per request at `info`; above that level nothing would be written, so the
+  // per-request logger is not even built (it is a visible share of the CPU under a rush).
+  if (logger.isLevelEnabled('info')) {
+    app.use(
+      pinoHttp({
+        logger,
+        genReqId: (req) => req.id,
+        // One short line per request: id, method, path, status and time; never headers or bodies.
+        serializers: {
+          req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        },
+        customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+        autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
+      }),
+    );
+  }
   app.use(services.metrics.httpMiddleware());
   app.use(
     helmet({
@@ -119,25 +125,27 @@ export function createApp(deps: AppDeps, services: Services): Express {
   );
   app.use(express.json({ limit: '100kb' }));
 
-  app.use(healthRoutes({ db: deps.db }));
-  // The browser client (web/, built into web/dist by `npm run build:web`).
-  app.use(express.static(WEB_DIR, { index: 'index.html', maxAge: '1h' }));
-  // Where browsers reach Socket.IO: null means the same origin as this API.
-  app.get('/api/realtime', (_req, res) => {
-    res.json({ wsPort: config.wsPort === config.port ? null : config.wsPort, path: '/socket.io' });
-  });
+  // The hot routes first: Express tries the layers in order for every request.
+  app.use('/api/orders', orderRoutes({ orders: services.orders, auth: services.authenticator, metrics: services.metrics }));
+  app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, auth: services.authenticator }));
+  app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));
   app.use(
     '/api/auth',
     authRoutes({ auth: services.auth, authenticator: services.authenticator, rateLimitPerMinute: config.auth.rateLimitPerMinute }),
   );
+  app.use('/api/admin', adminRoutes({ admin: services.admin, orders: services.orders, auth: services.authenticator }));
+  // Where browsers reach Socket.IO: null means the same origin as this API.
+  app.get('/api/realtime', (_req, res) => {
+    res.json({ wsPort: config.wsPort === config.port ? null : config.wsPort, path: '/socket.io' });
+  });
   app.use(docsRoutes());
+  app.use(healthRoutes({ db: deps.db }));
   app.get('/metrics', async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
-  app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, auth: services.authenticator }));
-  app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));
-  app.use('/api/orders', orderRoutes({ orders: services.orders, auth: services.authenticator, metrics: services.metrics }));
-  app.use('/api/admin', adminRoutes({ admin: services.admin, orders: services.orders, auth: services.authenticator }));
+  // The browser client (web/, built into web/dist by `npm run build:web`), after the API so API
+  // requests never cost a file lookup.
+  app.use(express.static(WEB_DIR, { index: 'index.html', maxAge: '1h' }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
