@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { Response } from 'supertest';
 import { createEvent, createUser, unique, type CategoryBody, type CategorySpec, type EventBody, type TestUser } from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
+import { expectError } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -55,11 +55,6 @@ interface Sales {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-function expectError(res: Response, status: number, code: string) {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(typeof res.body.error.message).toBe('string');
-}
 
 const get = (user: TestUser | undefined, path: string) => {
   const req = svc.api().get(path);

@@ -2,6 +2,7 @@ import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import { createUser, uniqueEmail } from './helpers/factories';
 import { startTestService, TEST_JWT_SECRET, type TestService } from './helpers/service';
+import { expectError } from './helpers/expect';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -14,13 +15,6 @@ const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const PASSWORD = 'Secret123';
 
 /** The contract's error envelope: `{ error: { code, message, details? } }` and nothing else. */
-function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(res.body.error).toEqual(expect.objectContaining({ code, message: expect.any(String) }));
-  expect(Object.keys(res.body.error).every((k) => ['code', 'message', 'details'].includes(k))).toBe(true);
-}
-
 /** 400 VALIDATION_ERROR with one `details` entry (carrying a `path`) for each expected field. */
 function expectValidationError(res: Response, paths: string[]) {
   expectError(res, 400, 'VALIDATION_ERROR');

@@ -15,7 +15,14 @@ let buyers: TestUser[];
 
 beforeAll(async () => {
   // Several pool connections and no background expiry, so only the requests move stock.
-  svc = await startTestService({ DB_POOL_SIZE: '8', EXPIRY_INTERVAL_MS: '60000', MAX_TICKETS_PER_ORDER: '10' });
+  // A generous wait for a pool connection: this suite is about correctness under a burst, and a
+  // busy CI machine must not turn queueing into 503s.
+  svc = await startTestService({
+    DB_POOL_SIZE: '8',
+    DB_CONNECT_TIMEOUT_MS: '20000',
+    EXPIRY_INTERVAL_MS: '60000',
+    MAX_TICKETS_PER_ORDER: '10',
+  });
   organizer = await createUser(svc, 'ORGANIZADOR');
   buyers = await Promise.all(Array.from({ length: 40 }, () => createUser(svc)));
 });
@@ -221,7 +228,10 @@ describe('capacity edits during a sale', () => {
     expect(editResponses.every((r) => r.status === 200 || r.status === 409)).toBe(true);
     const [row] = await expectStockInvariants(svc.database.db, event.id);
     expect(row!.held).toBe(ticketsIn(responses, cat.id));
+    // The edits serialize on the event row in whatever order they arrive: the total is the value
+    // of one that succeeded (the last to commit), never anything in between.
     const [final] = await ledger(svc.database.db, event.id);
-    expect(final!.total).toBe(editResponses.filter((r) => r.status === 200).at(-1)?.body.cantidadTotal ?? 300);
+    const applied = editResponses.filter((r) => r.status === 200).map((r) => r.body.cantidadTotal as number);
+    expect(applied.length > 0 ? applied : [300]).toContain(final!.total);
   });
 });

@@ -10,6 +10,7 @@ import {
   type TestUser,
 } from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
+import { expectError } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -53,12 +54,6 @@ interface OrderBody {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
-
-function expectError(res: Response, status: number, code: string) {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(typeof res.body.error.message).toBe('string');
-}
 
 function expectValidationError(res: Response) {
   expectError(res, 400, 'VALIDATION_ERROR');

@@ -26,6 +26,7 @@ import {
   type TestUser,
 } from '../helpers/factories';
 import { startTestService, TEST_JWT_SECRET, type TestService } from '../helpers/service';
+import { expectError as expectErrorEnvelope } from '../helpers/expect';
 
 let svc: TestService;
 let admin: TestUser;
@@ -63,11 +64,8 @@ interface OrderBody {
 }
 
 /** The contract's error envelope, `{error: {code, message, details?}}`, with the expected code. */
-function expectError(res: Response, status: number, code = CODE_FOR_STATUS[status]) {
-  expect({ status: res.status, code: res.body?.error?.code }).toEqual({ status, code });
-  expect(Object.keys(res.body)).toEqual(['error']);
-  expect(typeof res.body.error.message).toBe('string');
-  expect(Object.keys(res.body.error).every((k) => ['code', 'message', 'details'].includes(k))).toBe(true);
+function expectError(res: Response, status: number, code = CODE_FOR_STATUS[status]!) {
+  expectErrorEnvelope(res, status, code);
 }
 
 const db = () => svc.database.db;
