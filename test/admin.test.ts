@@ -404,3 +404,34 @@ describe('GET /api/admin/events/:id/sales', () => {
     for (const cat of shown.categorias) expect(byId[cat.id]!.disponibles).toBe(cat.disponible);
   });
 });
+
+describe('GET /api/admin/orders/:id/history', () => {
+  it('tells support staff who moved the order from which state to which, and when', async () => {
+    const who = buyer;
+    const event = await newEvent([{ cantidadTotal: 10 }]);
+    const order = await svc
+      .api()
+      .post('/api/orders')
+      .set(who.auth)
+      .send({ eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 1 }] });
+    await svc.api().put(`/api/orders/${order.body.id}/confirm`).set(who.auth).send({ metodoPago: 'card', transactionId: `h-${order.body.id}` });
+    await svc.api().put(`/api/orders/${order.body.id}/cancel`).set(admin.auth);
+
+    const res = await svc.api().get(`/api/admin/orders/${order.body.id}/history`).set(admin.auth).expect(200);
+    expect(res.body.orderId).toBe(order.body.id);
+    expect(res.body.estadoActual).toBe('CANCELLED');
+    expect(res.body.historial.map((h: any) => [h.desde, h.hasta, h.actorId])).toEqual([
+      [null, 'RESERVED', who.id],
+      ['RESERVED', 'CONFIRMED', who.id],
+      ['CONFIRMED', 'CANCELLED', admin.id],
+    ]);
+    expect(res.body.historial[2].motivo).toBe('cancelled by administrator');
+
+    expectError(await svc.api().get(`/api/admin/orders/${order.body.id}/history`).set(who.auth), 403, 'FORBIDDEN');
+    expectError(
+      await svc.api().get('/api/admin/orders/3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c/history').set(admin.auth),
+      404,
+      'NOT_FOUND',
+    );
+  });
+});

@@ -85,6 +85,7 @@ describe('API documentation', () => {
     expectDocumented('put', '/api/orders/:id/cancel', await api().put(`/api/orders/${order.body.id}/cancel`).set(buyer.auth));
     expectDocumented('get', '/api/admin/orders', await api().get('/api/admin/orders').set(admin.auth));
     expectDocumented('get', '/api/admin/stats', await api().get('/api/admin/stats').set(admin.auth));
+    expectDocumented('get', '/api/admin/orders/:id/history', await api().get(`/api/admin/orders/${order.body.id}/history`).set(admin.auth));
     expectDocumented('get', '/api/admin/events/:id/sales', await api().get(`/api/admin/events/${event.id}/sales`).set(organizer.auth));
     expectDocumented('get', '/health', await api().get('/health'));
     expectDocumented('get', '/ready', await api().get('/ready'));

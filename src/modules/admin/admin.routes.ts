@@ -20,6 +20,10 @@ export function adminRoutes(deps: { admin: AdminService; orders: OrderService; a
     );
   });
 
+  router.get('/orders/:id/history', requireRole('ADMIN'), async (req, res) => {
+    res.json(await deps.orders.history(idParam(req, 'id', 'Order')));
+  });
+
   router.get('/stats', requireRole('ADMIN'), async (_req, res) => {
     res.json(await deps.admin.stats());
   });

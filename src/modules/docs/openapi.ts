@@ -12,6 +12,7 @@ import {
   errorResponse,
   eventResponse,
   healthResponse,
+  orderHistoryResponse,
   orderResponse,
   pageOf,
   readyResponse,
@@ -77,6 +78,7 @@ export const ENDPOINTS: Endpoint[] = [
   { method: 'put', path: '/api/orders/:id/cancel', tag: 'Orders', summary: 'Cancel a held or confirmed order before the event starts; tickets go back on sale', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'Cancelled' }, errors: ['UNAUTHORIZED', 'NOT_FOUND', 'INVALID_STATE'] },
 
   { method: 'get', path: '/api/admin/orders', tag: 'Admin', summary: 'All orders, newest first, with filters', access: 'ADMIN', query: adminOrdersQuery, ok: { status: 200, schema: pageOf(orderResponse, 'OrderPage'), description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN'] },
+  { method: 'get', path: '/api/admin/orders/:id/history', tag: 'Admin', summary: 'Every state change of an order: who, when, from, to, why', access: 'ADMIN', params: ['id'], ok: { status: 200, schema: orderHistoryResponse, description: 'The history, oldest first' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
   { method: 'get', path: '/api/admin/stats', tag: 'Admin', summary: 'Platform totals', access: 'ADMIN', ok: { status: 200, schema: statsResponse, description: 'Statistics' }, errors: ['UNAUTHORIZED', 'FORBIDDEN'] },
   { method: 'get', path: '/api/admin/events/:id/sales', tag: 'Admin', summary: 'Sales of one event per category', access: 'ADMIN, the event organizer', params: ['id'], ok: { status: 200, schema: salesResponse, description: 'Sales' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
 ];

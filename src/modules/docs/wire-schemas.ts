@@ -124,3 +124,22 @@ export const readyResponse = z.object({ status: z.literal('ready') }).strict();
 export const realtimeInfoResponse = z
   .object({ wsPort: z.int().nullable().describe('null: same origin as the API'), path: z.string() })
   .strict();
+
+export const orderHistoryResponse = z
+  .object({
+    orderId: id,
+    estadoActual: z.enum(ORDER_STATUSES),
+    historial: z.array(
+      z
+        .object({
+          desde: z.enum(ORDER_STATUSES).nullable().describe('null: the order was created'),
+          hasta: z.enum(ORDER_STATUSES),
+          actorId: id.nullable().describe('null: the system (the expiry job)'),
+          motivo: z.string().nullable(),
+          fecha: timestamp,
+        })
+        .strict(),
+    ),
+  })
+  .strict()
+  .meta({ id: 'OrderHistory' });

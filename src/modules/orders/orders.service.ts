@@ -172,6 +172,24 @@ export class OrderService {
     return presentOrder(order);
   }
 
+  /** Every state change of an order (who, when, from, to, why), for support staff. */
+  async history(orderId: string) {
+    const order = await this.orders.findById(orderId);
+    if (!order) throw notFound('Order');
+    const entries = await this.orders.history(orderId);
+    return {
+      orderId,
+      estadoActual: order.status,
+      historial: entries.map((e) => ({
+        desde: e.from_status,
+        hasta: e.to_status,
+        actorId: e.actor_id,
+        motivo: e.reason,
+        fecha: e.created_at.toISOString(),
+      })),
+    };
+  }
+
   async list(filters: OrderFilters, pagination: Pagination): Promise<Page<OrderDto>> {
     const { rows, total } = await this.orders.page(filters, pagination);
     return { data: rows.map(presentOrder), page: pagination.page, limit: pagination.limit, total };
