@@ -17,7 +17,7 @@ import { CategoryService } from './modules/categories/categories.service';
 import { EventRepository } from './modules/events/events.repository';
 import { eventRoutes } from './modules/events/events.routes';
 import { EventService } from './modules/events/events.service';
-import { healthRoutes } from './modules/health/health.routes';
+import { healthRoutes, type Lifecycle } from './modules/health/health.routes';
 import { docsRoutes } from './modules/docs/docs.routes';
 import { Metrics } from './modules/metrics/metrics';
 import { StockRepository } from './modules/inventory/stock.repository';
@@ -41,6 +41,7 @@ export interface AppDeps {
   pool: pg.Pool;
   bus: DomainEvents;
   jwtSecret: string;
+  lifecycle: Lifecycle;
 }
 
 /** Services wired once per process; the HTTP routes, socket server and jobs share them. */
@@ -139,7 +140,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
     res.json({ wsPort: config.wsPort === config.port ? null : config.wsPort, path: '/socket.io' });
   });
   app.use(docsRoutes());
-  app.use(healthRoutes({ db: deps.db }));
+  app.use(healthRoutes({ db: deps.db, lifecycle: deps.lifecycle }));
   app.get('/metrics', async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });

@@ -80,6 +80,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   };
 
   const bus = new DomainEvents();
+  const lifecycle = { draining: false };
   let server: http.Server | undefined;
   let app: Express;
   let services: Services;
@@ -87,7 +88,15 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let realtime: Realtime;
   try {
     await migrate(database.pool, logger);
-    const deps = { config, logger, db: database.db, pool: database.pool, bus, jwtSecret: await resolveJwtSecret(config) };
+    const deps = {
+      config,
+      logger,
+      db: database.db,
+      pool: database.pool,
+      bus,
+      jwtSecret: await resolveJwtSecret(config),
+      lifecycle,
+    };
     services = createServices(deps);
     app = createApp(deps, services);
     server = http.createServer(app);
@@ -125,6 +134,13 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      if (config.shutdownDrainMs > 0) {
+        // Readiness turns 503 first and traffic keeps being served, so a load balancer stops
+        // sending new connections before this instance stops accepting them.
+        lifecycle.draining = true;
+        logger.info({ drainMs: config.shutdownDrainMs }, 'shutting down: draining');
+        await new Promise((r) => setTimeout(r, config.shutdownDrainMs));
+      }
       logger.info('shutting down: no new connections, finishing in-flight requests');
       const drained = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

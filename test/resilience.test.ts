@@ -153,3 +153,20 @@ describe('graceful shutdown under load', () => {
     }
   });
 });
+
+describe('draining before shutdown', () => {
+  it('answers /ready with 503 during SHUTDOWN_DRAIN_MS while still serving, then exits 0', async () => {
+    const service = await spawnService({ SHUTDOWN_DRAIN_MS: '1500' });
+    expect((await call(service.url, 'GET', '/ready')).status).toBe(200);
+    service.child.kill('SIGTERM');
+    let ready = 200;
+    for (let i = 0; i < 50 && ready === 200; i++) {
+      ready = (await call(service.url, 'GET', '/ready')).status;
+      if (ready === 200) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(ready).toBe(503);
+    // Still serving real traffic while draining.
+    expect((await call(service.url, 'GET', '/api/events')).status).toBe(200);
+    expect(await service.exited).toBe(0);
+  });
+});

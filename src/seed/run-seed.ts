@@ -21,6 +21,7 @@ async function main() {
       pool: database.pool,
       bus: new DomainEvents(),
       jwtSecret: await resolveJwtSecret(config),
+      lifecycle: { draining: false },
     });
     const report = await seed(database.db, services);
     const nothing = report.usersCreated.length + report.eventsCreated.length === 0;

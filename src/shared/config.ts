@@ -56,6 +56,7 @@ const envSchema = z
       .default('false')
       .transform((v) => v === 'true'),
     SHUTDOWN_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
+    SHUTDOWN_DRAIN_MS: intInRange(0, 120_000).default(0),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
@@ -109,6 +110,8 @@ export interface Config {
   corsOrigin: string;
   trustProxy: boolean;
   shutdownTimeoutMs: number;
+  /** On SIGTERM, how long /ready answers 503 while traffic is still served (behind a balancer). */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -158,5 +161,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     corsOrigin: env.CORS_ORIGIN,
     trustProxy: env.TRUST_PROXY,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
   };
 }

@@ -3,8 +3,16 @@ import { sql } from 'kysely';
 import type { Database } from '../../shared/db/database';
 import { AppError } from '../../shared/errors';
 
-/** `/health`: the process answers. `/ready`: it can also reach its database (else 503). */
-export function healthRoutes(deps: { db: Database }): Router {
+/** Shared with the shutdown sequence: once draining, readiness says 503 so balancers move away. */
+export interface Lifecycle {
+  draining: boolean;
+}
+
+/**
+ * `/health`: the process answers. `/ready`: it can also reach its database and is not shutting
+ * down (else 503).
+ */
+export function healthRoutes(deps: { db: Database; lifecycle: Lifecycle }): Router {
   const router = Router();
 
   router.get('/health', (_req, res) => {
@@ -12,6 +20,7 @@ export function healthRoutes(deps: { db: Database }): Router {
   });
 
   router.get('/ready', async (_req, res) => {
+    if (deps.lifecycle.draining) throw new AppError('SERVICE_UNAVAILABLE', 'Shutting down');
     try {
       await sql`SELECT 1`.execute(deps.db);
     } catch {
