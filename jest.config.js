@@ -1,10 +1,18 @@
+const fs = require('node:fs');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // The Redis fan-out test needs a Redis server; `.ci/run` provides one through TEST_REDIS_URL.
-  testPathIgnorePatterns: ['/node_modules/', ...(process.env.TEST_REDIS_URL ? [] : ['realtime-redis'])],
+  // Two suites need something beyond Node.js; `.ci/run` provides both, and a fresh machine with
+  // only Node.js runs everything else: the Redis fan-out test (TEST_REDIS_URL) and the browser
+  // tests (Debian's Chromium at /usr/bin/chromium, or CHROMIUM_PATH).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(process.env.TEST_REDIS_URL ? [] : ['realtime-redis']),
+    ...(fs.existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium') ? [] : ['/e2e/']),
+  ],
   transform: {
     // Type checking is `npm run typecheck`'s job; tests only need the JavaScript.
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
