@@ -24,4 +24,10 @@ export default tseslint.config(
     files: ['web/src/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
+  {
+    // CommonJS config files read by tools that expect require().
+    files: ['*.config.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );
