@@ -6,7 +6,7 @@ import { benchDatabase, startServer } from './setup';
 import { createAccounts, createEvent, load } from './scenarios';
 
 async function main() {
-  process.env.BENCH_CPU_PROF = '1';
+  process.env.BENCH_CPU_PROF = process.env.BENCH_CPU_PROF ?? '1';
   const database = await benchDatabase(8);
   const server = await startServer(database.url);
   try {
