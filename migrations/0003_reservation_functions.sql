@@ -81,7 +81,10 @@ DECLARE
   v_line      record;
   v_order     orders;
 BEGIN
-  SELECT e.starts_at INTO v_starts_at FROM events e WHERE e.id = p_event;
+  -- KEY SHARE first: the same lock the order's foreign key takes at INSERT, taken before any stock
+  -- row, so an event deletion (event row, then its stock) and a purchase lock in the same order
+  -- and never wait on each other; a purchase behind a deletion then finds no event (404).
+  SELECT e.starts_at INTO v_starts_at FROM events e WHERE e.id = p_event FOR KEY SHARE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'unknown event' USING ERRCODE = 'TK404';
   END IF;

@@ -6,6 +6,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { AccountDirectory } from './modules/auth/accounts';
+import { bearerToken } from './modules/auth/auth.middleware';
 import { UserRepository } from './modules/auth/auth.repository';
 import { authRoutes } from './modules/auth/auth.routes';
 import { AuthService } from './modules/auth/auth.service';
@@ -30,6 +31,7 @@ import { OrderService } from './modules/orders/orders.service';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
+import { AppError } from './shared/errors';
 import { errorHandler, notFoundHandler } from './shared/http/error-handler';
 import type { Logger } from './shared/logger';
 
@@ -69,6 +71,13 @@ export function createServices(deps: AppDeps) {
   };
 }
 export type Services = ReturnType<typeof createServices>;
+
+/** Constant-time comparison, so the token cannot be guessed byte by byte from response times. */
+function sameSecret(given: string | undefined, expected: string): boolean {
+  const a = crypto.createHash('sha256').update(given ?? '').digest();
+  const b = crypto.createHash('sha256').update(expected).digest();
+  return given !== undefined && crypto.timingSafeEqual(a, b);
+}
 
 /** `web/dist` at the project root, both from `src/` and from `dist/`. */
 const WEB_DIR = path.resolve(__dirname, '../web/dist');
@@ -141,7 +150,11 @@ export function createApp(deps: AppDeps, services: Services): Express {
   });
   app.use(docsRoutes());
   app.use(healthRoutes({ db: deps.db, lifecycle: deps.lifecycle }));
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    // Business counts: with METRICS_TOKEN set, only a scraper that presents it may read them.
+    if (config.metricsToken && !sameSecret(bearerToken(req.headers.authorization), config.metricsToken)) {
+      throw new AppError('UNAUTHORIZED', 'Metrics need the METRICS_TOKEN bearer token');
+    }
     res.type(services.metrics.registry.contentType).send(await services.metrics.registry.metrics());
   });
   // The browser client (web/, built into web/dist by `npm run build:web`), after the API so API

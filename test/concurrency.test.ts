@@ -205,6 +205,40 @@ describe('races on one order', () => {
   });
 });
 
+describe('deleting events during a sale', () => {
+  it('never deadlocks a deletion against purchases: each purchase is 201 or 404, each delete 204', async () => {
+    const admin = await createUser(svc, 'ADMIN');
+    const events = await Promise.all(
+      Array.from({ length: 15 }, () => createEvent(svc, organizer, {}, [{ cantidadTotal: 100 }, { cantidadTotal: 100 }])),
+    );
+    const results = await Promise.all(
+      events.map(async (event) => {
+        const [a, b] = event.categorias as [EventBody['categorias'][0], EventBody['categorias'][0]];
+        const purchases = Array.from({ length: 30 }, (_, i) =>
+          reserve(buyer(i), {
+            eventoId: event.id,
+            tickets: [
+              { categoriaId: a.id, cantidad: 1 },
+              { categoriaId: b.id, cantidad: 1 },
+            ],
+          }),
+        );
+        const deletion = new Promise((r) => setTimeout(r, Math.random() * 10)).then(() =>
+          call(svc.url, 'DELETE', `/api/events/${event.id}`, { token: admin.token }),
+        );
+        return { purchases: await Promise.all(purchases), deletion: await deletion };
+      }),
+    );
+    for (const r of results) {
+      expect(r.deletion.status).toBe(204);
+      for (const p of r.purchases) expect([201, 404]).toContain(p.status);
+    }
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM orders WHERE event_id = ANY(${events.map((e) => e.id)}::uuid[])`.execute(svc.database.db);
+    expect(rows[0]!.n).toBe(0);
+  });
+});
+
 describe('capacity edits during a sale', () => {
   it('never lets a cantidadTotal change lose or invent tickets while buyers reserve', async () => {
     const event = await createEvent(svc, organizer, { capacidadTotal: 2000 }, [{ cantidadTotal: 300 }]);

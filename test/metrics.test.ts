@@ -40,3 +40,18 @@ it('exposes request latency by route pattern, reservation outcomes, orders by st
   expect(text).toContain('ticketing_expiry_lag_seconds');
   expect(text).toContain('process_resident_memory_bytes');
 });
+
+it('asks for the METRICS_TOKEN bearer token when one is set', async () => {
+  const guarded = await startTestService({ METRICS_TOKEN: 'scrape-token-0123456789' });
+  try {
+    const anonymous = await guarded.api().get('/metrics');
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.error.code).toBe('UNAUTHORIZED');
+    expect((await guarded.api().get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789')).status).toBe(401);
+    const scraped = await guarded.api().get('/metrics').set('Authorization', 'Bearer scrape-token-0123456789');
+    expect(scraped.status).toBe(200);
+    expect(scraped.text).toContain('ticketing_reservations_total');
+  } finally {
+    await guarded.close();
+  }
+});

@@ -57,6 +57,7 @@ const envSchema = z
       .transform((v) => v === 'true'),
     SHUTDOWN_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
     SHUTDOWN_DRAIN_MS: intInRange(0, 120_000).default(0),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
@@ -112,6 +113,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** On SIGTERM, how long /ready answers 503 while traffic is still served (behind a balancer). */
   shutdownDrainMs: number;
+  /** Set: GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -162,5 +165,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
+    metricsToken: env.METRICS_TOKEN,
   };
 }

@@ -46,7 +46,7 @@ interface Endpoint {
 export const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/health', tag: 'Operations', summary: 'Liveness: the process answers', ok: { status: 200, schema: healthResponse, description: 'Alive' } },
   { method: 'get', path: '/ready', tag: 'Operations', summary: 'Readiness: the database is reachable', ok: { status: 200, schema: readyResponse, description: 'Ready' }, errors: ['SERVICE_UNAVAILABLE'] },
-  { method: 'get', path: '/metrics', tag: 'Operations', summary: 'Prometheus metrics (text exposition format)', ok: { status: 200, description: 'Metrics' } },
+  { method: 'get', path: '/metrics', tag: 'Operations', summary: 'Prometheus metrics (text exposition format); with METRICS_TOKEN set, send it as a bearer token', ok: { status: 200, description: 'Metrics' }, errors: ['UNAUTHORIZED'] },
   { method: 'get', path: '/api/openapi.json', tag: 'Operations', summary: 'This OpenAPI 3.1 document (browsable at /api/docs)', ok: { status: 200, description: 'The document' } },
   { method: 'get', path: '/api/realtime', tag: 'Real time', summary: 'Where to connect Socket.IO', ok: { status: 200, schema: realtimeInfoResponse, description: 'Socket.IO location' } },
 
