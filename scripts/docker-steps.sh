@@ -69,6 +69,7 @@ cat >"$WORK/translate.mjs" <<'EOF'
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const [repo, work] = process.argv.slice(2);
 const q = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
@@ -78,21 +79,9 @@ const fail = (msg) => {
 };
 
 // ---- build context: git's file list minus .dockerignore (Docker's matching, pragmatically).
-const rules = (fs.existsSync(path.join(repo, '.dockerignore')) ? fs.readFileSync(path.join(repo, '.dockerignore'), 'utf8') : '')
-  .split(/\r?\n/)
-  .map((l) => l.trim())
-  .filter((l) => l && !l.startsWith('#'))
-  .map((line) => {
-    const negate = line.startsWith('!');
-    const pattern = path.posix.normalize((negate ? line.slice(1) : line).replace(/^\/+/, '')).replace(/\/+$/, '');
-    const source = pattern
-      .split('/')
-      .map((seg) => (seg === '**' ? '.*' : seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
-      .join('/')
-      .replace(/\.\*\//g, '(?:.*/)?');
-    return { negate, regex: new RegExp(`^${source}(?:/.*)?$`) };
-  });
-const ignored = (rel) => rules.reduce((acc, r) => (r.regex.test(rel) ? !r.negate : acc), false);
+const { dockerignoreMatcher } = await import(pathToFileURL(path.join(repo, 'scripts/dockerignore.mjs')).href);
+const dockerignore = path.join(repo, '.dockerignore');
+const ignored = dockerignoreMatcher(fs.existsSync(dockerignore) ? fs.readFileSync(dockerignore, 'utf8') : '');
 const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repo, encoding: 'utf8' })
   .split('\0')
   .filter(Boolean);

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
+import { dockerignoreMatcher } from './dockerignore.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const COMPOSE_FILE = 'docker-compose.yml';
@@ -36,41 +37,14 @@ if (!documentedVars.has('JWT_SECRET') || !documentedVars.has('DATABASE_URL')) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// .dockerignore: a pragmatic matcher (Docker's rules: Go filepath.Match per pattern plus `**`,
-// a matched directory excludes its contents, later `!pattern` lines re-include).
-function dockerignoreRules() {
-  let text = '';
-  try {
-    text = read('.dockerignore');
-  } catch {
-    fail('.dockerignore', 'missing: the build context would include node_modules, .git, .env and local data');
-    return [];
-  }
-  return text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((line) => {
-      const negate = line.startsWith('!');
-      const pattern = path.posix.normalize((negate ? line.slice(1) : line).replace(/^\/+/, '')).replace(/\/+$/, '');
-      const source = pattern
-        .split('/')
-        .map((seg) =>
-          seg === '**'
-            ? '.*'
-            : seg.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'),
-        )
-        .join('/')
-        .replace(/\.\*\//g, '(?:.*/)?');
-      return { negate, pattern, regex: new RegExp(`^${source}(?:/.*)?$`) };
-    });
+// .dockerignore (matcher shared with docker-steps.sh).
+let dockerignoreText = '';
+try {
+  dockerignoreText = read('.dockerignore');
+} catch {
+  fail('.dockerignore', 'missing: the build context would include node_modules, .git, .env and local data');
 }
-const ignoreRules = dockerignoreRules();
-const ignoredByDocker = (rel) => {
-  let ignored = false;
-  for (const rule of ignoreRules) if (rule.regex.test(rel)) ignored = !rule.negate;
-  return ignored;
-};
+const ignoredByDocker = dockerignoreMatcher(dockerignoreText);
 for (const must of ['node_modules', '.git', '.env', '.data', 'dist']) {
   if (!ignoredByDocker(must)) fail('.dockerignore', `should exclude ${must}`);
 }

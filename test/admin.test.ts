@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import { createEvent, createUser, unique, type CategoryBody, type CategorySpec, type EventBody, type TestUser } from './helpers/factories';
+import { createEvent, createUser, unique, type CategoryBody, type CategorySpec, type EventBody, type OrderBody, type TestUser } from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
-import { expectError } from './helpers/expect';
+import { expectError, UNKNOWN_ID } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -20,16 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-const UNKNOWN_ID = '3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 const STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
 
-interface OrderBody {
-  id: string;
-  usuarioId: string;
-  eventoId: string;
-  estado: string;
-  total: number;
-}
 interface Stats {
   usuarios: { total: number; porRol: Record<string, number> };
   eventos: { total: number; proximos: number };

@@ -2,7 +2,7 @@ import jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import { createUser, uniqueEmail } from './helpers/factories';
 import { startTestService, TEST_JWT_SECRET, type TestService } from './helpers/service';
-import { expectError } from './helpers/expect';
+import { expectError, UUID, ISO_UTC } from './helpers/expect';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -10,8 +10,6 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 const PASSWORD = 'Secret123';
 
 /** The contract's error envelope: `{ error: { code, message, details? } }` and nothing else. */

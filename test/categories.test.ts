@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Response } from 'supertest';
 import { createEvent, createUser, type CategoryBody, type EventBody, type TestUser } from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
-import { expectError } from './helpers/expect';
+import { expectError, UUID, UNKNOWN_ID } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -21,8 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const UNKNOWN_ID = '3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 
 function expectValidationError(res: Response, paths: string[] = []) {
   expectError(res, 400, 'VALIDATION_ERROR');

@@ -7,10 +7,11 @@ import {
   type CategoryBody,
   type CategorySpec,
   type EventBody,
+  type OrderBody,
   type TestUser,
 } from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
-import { expectError } from './helpers/expect';
+import { expectError, UUID, ISO_UTC, UNKNOWN_ID } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -29,26 +30,11 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const UNKNOWN_ID = '3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c';
 const ORDER_KEYS = ['id', 'usuarioId', 'eventoId', 'estado', 'tickets', 'total', 'expiraEn', 'createdAt', 'updatedAt'];
 
 interface Line {
   categoriaId: string;
   cantidad: number;
-}
-interface OrderBody {
-  id: string;
-  usuarioId: string;
-  eventoId: string;
-  estado: string;
-  tickets: { categoriaId: string; nombre: string; cantidad: number; precioUnitario: number; subtotal: number }[];
-  total: number;
-  expiraEn: string;
-  pago?: { metodoPago: string; transactionId: string; confirmadoEn: string };
-  createdAt: string;
-  updatedAt: string;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -95,3 +95,16 @@ export interface EventBody {
   createdAt: string;
   updatedAt: string;
 }
+
+export interface OrderBody {
+  id: string;
+  usuarioId: string;
+  eventoId: string;
+  estado: string;
+  tickets: { categoriaId: string; nombre: string; cantidad: number; precioUnitario: number; subtotal: number }[];
+  total: number;
+  expiraEn: string;
+  pago?: { metodoPago: string; transactionId: string; confirmadoEn: string };
+  createdAt: string;
+  updatedAt: string;
+}

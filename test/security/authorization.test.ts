@@ -23,6 +23,7 @@ import {
   uniqueEmail,
   type CategoryBody,
   type EventBody,
+  type OrderBody,
   type TestUser,
 } from '../helpers/factories';
 import { startTestService, TEST_JWT_SECRET, type TestService } from '../helpers/service';
@@ -49,19 +50,6 @@ afterAll(() => svc.close());
 
 const UNKNOWN_ID = '7d0c5b1e-2f3a-4b6c-8d9e-0a1b2c3d4e5f';
 const CODE_FOR_STATUS: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' };
-
-interface OrderBody {
-  id: string;
-  usuarioId: string;
-  eventoId: string;
-  estado: string;
-  tickets: { categoriaId: string; nombre: string; cantidad: number; precioUnitario: number; subtotal: number }[];
-  total: number;
-  expiraEn: string;
-  pago?: { metodoPago: string; transactionId: string; confirmadoEn: string };
-  createdAt: string;
-  updatedAt: string;
-}
 
 /** The contract's error envelope, `{error: {code, message, details?}}`, with the expected code. */
 function expectError(res: Response, status: number, code = CODE_FOR_STATUS[status]!) {
