@@ -19,9 +19,10 @@ export class AccountDirectory {
   async current(userId: string): Promise<{ role: Role } | undefined> {
     let account = this.cache.get(userId);
     if (account === undefined) {
+      const stamp = this.cache.stamp(userId);
       const row = await this.users.findById(userId);
       account = row ? { role: row.role } : null;
-      this.cache.set(userId, account);
+      this.cache.setIfUnchanged(userId, stamp, account);
     }
     return account ?? undefined;
   }

@@ -30,12 +30,6 @@ const EVENT_CACHE_TTL_MS = 500;
 
 export class EventService {
   private readonly cache = new TtlCache<string, EventDto>(EVENT_CACHE_TTL_MS);
-  /**
-   * Bumped by every invalidation of an event (and, for changes announced by other instances, of
-   * all): a read that overlapped a change of its event must not be cached.
-   */
-  private readonly generations = new Map<string, number>();
-  private remoteGeneration = 0;
 
   constructor(
     private readonly db: Database,
@@ -44,16 +38,12 @@ export class EventService {
     private readonly stock: StockRepository,
     private readonly bus: DomainEvents,
   ) {
-    const drop = ({ eventId }: { eventId: string }) => {
-      this.generations.set(eventId, (this.generations.get(eventId) ?? 0) + 1);
-      this.cache.delete(eventId);
-    };
+    const drop = ({ eventId }: { eventId: string }) => this.cache.delete(eventId);
     bus.subscribe('stock.changed', drop);
     bus.subscribe('event.catalog-changed', drop);
-    bus.subscribe('stock.changed-elsewhere', ({ categoryIds }) => {
-      this.remoteGeneration++;
-      this.cache.deleteWhere((event) => event.categorias.some((c) => categoryIds.includes(c.id)));
-    });
+    bus.subscribe('stock.changed-elsewhere', ({ categoryIds }) =>
+      this.cache.deleteWhere((event) => event.categorias.some((c) => categoryIds.includes(c.id))),
+    );
   }
 
   async list(filters: EventFilters, pagination: Pagination): Promise<Page<EventDto>> {
@@ -64,11 +54,11 @@ export class EventService {
   async get(id: string): Promise<EventDto> {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    const generation = this.generationOf(id);
+    const stamp = this.cache.stamp(id);
     const event = await this.events.findById(id);
     if (!event) throw notFound('Event');
     const [dto] = await this.withCategories([event]);
-    if (generation === this.generationOf(id)) this.cache.set(id, dto!);
+    this.cache.setIfUnchanged(id, stamp, dto!);
     return dto!;
   }
 
@@ -148,10 +138,6 @@ export class EventService {
       await this.events.delete(trx, id);
     });
     this.bus.publish('event.catalog-changed', { eventId: id });
-  }
-
-  private generationOf(eventId: string): string {
-    return `${this.generations.get(eventId) ?? 0}:${this.remoteGeneration}`;
   }
 
   private async withCategories(events: EventRow[]): Promise<EventDto[]> {

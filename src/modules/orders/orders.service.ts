@@ -40,8 +40,6 @@ const SOLD_OUT_TTL_MS = 1000;
 export class OrderService {
   /** Sold-out categories → their event: a rush on a sold-out category costs no transaction. */
   private readonly soldOut = new TtlCache<string, string>(SOLD_OUT_TTL_MS);
-  /** Bumped by every stock change heard of, per category: a read that overlapped one is not cached. */
-  private readonly stockGenerations = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -50,12 +48,7 @@ export class OrderService {
     private readonly bus: DomainEvents,
     private readonly settings: OrderSettings,
   ) {
-    const forget = ({ categoryIds }: { categoryIds: string[] }) => {
-      for (const id of categoryIds) {
-        this.stockGenerations.set(id, (this.stockGenerations.get(id) ?? 0) + 1);
-        this.soldOut.delete(id);
-      }
-    };
+    const forget = ({ categoryIds }: { categoryIds: string[] }) => categoryIds.forEach((id) => this.soldOut.delete(id));
     bus.subscribe('stock.changed', forget);
     bus.subscribe('stock.changed-elsewhere', forget);
   }
@@ -266,12 +259,10 @@ export class OrderService {
   }
 
   private async insufficientStock(eventId: string, lines: RequestedLine[]): Promise<AppError> {
-    const generationOf = (id: string) => this.stockGenerations.get(id) ?? 0;
-    const before = new Map(lines.map((l) => [l.categoryId, generationOf(l.categoryId)]));
+    const stamps = new Map(lines.map((l) => [l.categoryId, this.soldOut.stamp(l.categoryId)]));
     const available = await this.stock.availability(this.db, lines.map((l) => l.categoryId));
     for (const l of lines) {
-      const unchanged = before.get(l.categoryId) === generationOf(l.categoryId);
-      if (unchanged && (available.get(l.categoryId) ?? 0) === 0) this.soldOut.set(l.categoryId, eventId);
+      if ((available.get(l.categoryId) ?? 0) === 0) this.soldOut.setIfUnchanged(l.categoryId, stamps.get(l.categoryId)!, eventId);
     }
     const all = lines.map((l) => ({
       categoriaId: l.categoryId,
