@@ -109,7 +109,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger,
       httpServer: server,
       databaseUrl,
-      tokens: services.tokens,
+      auth: services.authenticator,
       repository: new RealtimeRepository(database.db, config.lowStockThreshold),
       bus,
     });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Services } from '../app';
 import type { Database } from '../shared/db/database';
-import type { Role } from '../shared/db/schema';
+import type { Role } from '../shared/domain';
 import type { AuthUser } from '../modules/auth/tokens';
 
 /** The accounts of the contract's seed data (these passwords predate the password policy). */

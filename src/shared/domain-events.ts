@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { OrderStatus } from './db/schema';
+import type { OrderStatus } from './domain';
 
 /**
  * What changed, published by the services only after their transaction has committed. The

@@ -1,29 +1,9 @@
+import { ERROR_STATUS, type ErrorCode } from './domain';
+
 /**
- * Domain errors carry a stable code from the wire contract; one middleware
- * (`shared/http/error-handler.ts`) turns a code into its HTTP status.
+ * Domain errors carry a stable code from the wire contract (the list and its HTTP statuses live in
+ * `shared/domain.ts`); one middleware (`shared/http/error-handler.ts`) turns a code into its status.
  */
-export const ERROR_STATUS = {
-  VALIDATION_ERROR: 400,
-  UNAUTHORIZED: 401,
-  INVALID_CREDENTIALS: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  EMAIL_TAKEN: 409,
-  INSUFFICIENT_STOCK: 409,
-  ORDER_EXPIRED: 409,
-  INVALID_STATE: 409,
-  CAPACITY_EXCEEDED: 409,
-  HAS_ORDERS: 409,
-  DUPLICATE_TRANSACTION: 409,
-  IDEMPOTENCY_KEY_REUSED: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  RATE_LIMITED: 429,
-  INTERNAL: 500,
-  SERVICE_UNAVAILABLE: 503,
-} as const;
-
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details?: unknown;

@@ -1,5 +1,5 @@
 import bcrypt from 'bcrypt';
-import type { Role } from '../../src/shared/db/schema';
+import type { Role } from '../../src/shared/domain';
 import type { TestService } from './service';
 
 let sequence = 0;

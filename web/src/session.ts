@@ -1,3 +1,5 @@
+import { isOneOf } from '../../src/shared/domain';
+import { ROLE_GATES } from '../../src/modules/policy/policy';
 import type { User } from './types';
 
 /** The signed-in user: the token lives in localStorage, the user object is refreshed from /api/auth/profile. */
@@ -44,7 +46,7 @@ export const session = {
     return token !== null;
   },
   get isOrganizer(): boolean {
-    return user?.role === 'ORGANIZADOR' || user?.role === 'ADMIN';
+    return user !== null && isOneOf(ROLE_GATES.manageEvents, user.role);
   },
   set(newToken: string, newUser: User): void {
     token = newToken;

@@ -1,7 +1,8 @@
 /** Wire types of the public API (see API.md); field names are the API's. */
 
-export type Role = 'ADMIN' | 'ORGANIZADOR' | 'COMPRADOR';
-export type OrderStatus = 'PENDING' | 'RESERVED' | 'CONFIRMED' | 'CANCELLED' | 'EXPIRED';
+import type { OrderStatus, Role } from '../../src/shared/domain';
+
+export type { OrderStatus, Role };
 
 export interface User {
   id: string;

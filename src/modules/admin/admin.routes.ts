@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { idParam } from '../../shared/http/params';
 import { parseQuery } from '../../shared/http/validate';
-import { caller, requireAuth, type Authenticator, requireRole } from '../auth/auth.middleware';
+import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
+import type { Authenticator } from '../auth/authenticate';
+import { ROLE_GATES } from '../policy/policy';
 import { adminOrdersQuery } from '../orders/orders.schemas';
 import type { OrderService } from '../orders/orders.service';
 import type { AdminService } from './admin.service';
@@ -10,7 +12,7 @@ export function adminRoutes(deps: { admin: AdminService; orders: OrderService; a
   const router = Router();
   router.use(requireAuth(deps.auth));
 
-  router.get('/orders', requireRole('ADMIN'), async (req, res) => {
+  router.get('/orders', requireRole(...ROLE_GATES.adminReports), async (req, res) => {
     const { page, limit, estado, eventoId, usuarioId } = parseQuery(adminOrdersQuery, req);
     res.json(
       await deps.orders.list(
@@ -20,15 +22,15 @@ export function adminRoutes(deps: { admin: AdminService; orders: OrderService; a
     );
   });
 
-  router.get('/orders/:id/history', requireRole('ADMIN'), async (req, res) => {
+  router.get('/orders/:id/history', requireRole(...ROLE_GATES.adminReports), async (req, res) => {
     res.json(await deps.orders.history(idParam(req, 'id', 'Order')));
   });
 
-  router.get('/stats', requireRole('ADMIN'), async (_req, res) => {
+  router.get('/stats', requireRole(...ROLE_GATES.adminReports), async (_req, res) => {
     res.json(await deps.admin.stats());
   });
 
-  router.get('/events/:id/sales', requireRole('ADMIN', 'ORGANIZADOR'), async (req, res) => {
+  router.get('/events/:id/sales', requireRole(...ROLE_GATES.eventSales), async (req, res) => {
     res.json(await deps.admin.eventSales(caller(req), idParam(req, 'id', 'Event')));
   });
 

@@ -1,12 +1,11 @@
+import { ORDER_STATUSES, ROLES } from '../../shared/domain';
 import { notFound } from '../../shared/errors';
 import { fromCents } from '../../shared/http/schemas';
 import type { AuthUser } from '../auth/tokens';
 import type { EventRepository } from '../events/events.repository';
-import { assertCanManage } from '../events/events.service';
+import { assertCanManageEvent } from '../policy/policy';
 import type { AdminRepository } from './admin.repository';
 
-const ROLES = ['ADMIN', 'ORGANIZADOR', 'COMPRADOR'] as const;
-const STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
 
 /** Every key present, zero where nothing was counted, so dashboards need no special cases. */
 const countsFor = <K extends string>(keys: readonly K[], counts: Map<string, number>) =>
@@ -26,7 +25,7 @@ export class AdminService {
       this.reports.confirmedTotals(),
     ]);
     const porRol = countsFor(ROLES, users);
-    const porEstado = countsFor(STATUSES, orders);
+    const porEstado = countsFor(ORDER_STATUSES, orders);
     const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
     return {
       usuarios: { total: sum(porRol), porRol },
@@ -41,7 +40,7 @@ export class AdminService {
   async eventSales(user: AuthUser, eventId: string) {
     const event = await this.events.findById(eventId);
     if (!event) throw notFound('Event');
-    assertCanManage(user, event);
+    assertCanManageEvent(user, event);
     const rows = await this.reports.categorySales(eventId);
     const totals = { vendidas: 0, reservadas: 0, disponibles: 0, ingresosCents: 0 };
     const categorias = rows.map((r) => {

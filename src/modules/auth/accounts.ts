@@ -1,4 +1,4 @@
-import type { Role } from '../../shared/db/schema';
+import type { Role } from '../../shared/domain';
 import { TtlCache } from '../../shared/ttl-cache';
 import type { UserRepository } from './auth.repository';
 

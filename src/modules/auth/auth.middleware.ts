@@ -1,8 +1,8 @@
 import type { Request, RequestHandler } from 'express';
-import type { Role } from '../../shared/db/schema';
+import type { Role } from '../../shared/domain';
 import { forbidden, unauthorized } from '../../shared/errors';
-import type { AccountDirectory } from './accounts';
-import type { AuthUser, TokenService } from './tokens';
+import { authenticate, type Authenticator } from './authenticate';
+import type { AuthUser } from './tokens';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -15,24 +15,16 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-export interface Authenticator {
-  tokens: TokenService;
-  accounts: AccountDirectory;
-}
-
-/** A valid token of an account that still exists; the account's current role applies. */
-export function requireAuth({ tokens, accounts }: Authenticator): RequestHandler {
+export function requireAuth(authenticator: Authenticator): RequestHandler {
   return async (req, _res, next) => {
     const token = bearerToken(req.headers.authorization);
     if (!token) throw unauthorized('Missing bearer token');
-    const claimed = tokens.verify(token);
-    const account = await accounts.current(claimed.id);
-    if (!account) throw unauthorized('Account no longer exists');
-    req.auth = { id: claimed.id, role: account.role };
+    req.auth = await authenticate(authenticator, token);
     next();
   };
 }
 
+/** A route-level gate; the role lists live in `policy/policy.ts` (`ROLE_GATES`). */
 export function requireRole(...roles: Role[]): RequestHandler {
   return (req, _res, next) => {
     if (!req.auth) throw unauthorized();

@@ -1,5 +1,6 @@
 import type { Database } from '../../shared/db/database';
-import type { Role, UserRow } from '../../shared/db/schema';
+import type { UserRow } from '../../shared/db/schema';
+import type { Role } from '../../shared/domain';
 
 export interface NewUser {
   name: string;

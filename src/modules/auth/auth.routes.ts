@@ -2,7 +2,8 @@ import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { AppError } from '../../shared/errors';
 import { parseBody } from '../../shared/http/validate';
-import { caller, requireAuth, type Authenticator } from './auth.middleware';
+import { caller, requireAuth } from './auth.middleware';
+import type { Authenticator } from './authenticate';
 import { loginBody, registerBody } from './auth.schemas';
 import type { AuthService } from './auth.service';
 

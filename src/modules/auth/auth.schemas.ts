@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLES } from '../../shared/domain';
 import { NO_NUL_MESSAGE, noNul, text } from '../../shared/http/schemas';
 
 const email = z.string().trim().toLowerCase().pipe(z.email('must be a valid email').max(254));
@@ -15,7 +16,7 @@ export const registerBody = z.object({
   nombre: text(100),
   email,
   password,
-  role: z.enum(['ADMIN', 'ORGANIZADOR', 'COMPRADOR']).optional(),
+  role: z.enum(ROLES).optional(),
 });
 export type RegisterInput = z.infer<typeof registerBody>;
 

@@ -1,4 +1,6 @@
-import { AppError, forbidden, unauthorized } from '../../shared/errors';
+import { DEFAULT_ROLE } from '../../shared/domain';
+import { AppError, unauthorized } from '../../shared/errors';
+import { assertCanSelfRegister } from '../policy/policy';
 import type { UserRepository } from './auth.repository';
 import type { LoginInput, RegisterInput } from './auth.schemas';
 import type { PasswordHasher } from './passwords';
@@ -18,14 +20,14 @@ export class AuthService {
   ) {}
 
   async register(input: RegisterInput): Promise<Session> {
-    if (input.role === 'ADMIN') throw forbidden('Administrators cannot self-register');
+    assertCanSelfRegister(input.role);
     // Cheap early answer before spending ~200 ms on bcrypt; the unique index still decides races.
     if (await this.users.findByEmail(input.email)) throw emailTaken();
     const user = await this.users.insert({
       name: input.nombre,
       email: input.email,
       passwordHash: await this.passwords.hash(input.password),
-      role: input.role ?? 'COMPRADOR',
+      role: input.role ?? DEFAULT_ROLE,
     });
     if (!user) throw emailTaken();
     return { token: this.tokens.sign(user), user: presentUser(user) };

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import type { Role } from '../../shared/db/schema';
+import { ROLES, type Role } from '../../shared/domain';
 import { unauthorized } from '../../shared/errors';
 
 export interface AuthUser {
@@ -8,7 +8,6 @@ export interface AuthUser {
   role: Role;
 }
 
-const ROLES: readonly Role[] = ['ADMIN', 'ORGANIZADOR', 'COMPRADOR'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -42,7 +41,7 @@ export class TokenService {
     } catch (error) {
       throw unauthorized(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
     }
-    if (typeof payload === 'string' || typeof payload.sub !== 'string' || !UUID.test(payload.sub) || !ROLES.includes(payload.role)) {
+    if (typeof payload === 'string' || typeof payload.sub !== 'string' || !UUID.test(payload.sub) || !(ROLES as readonly unknown[]).includes(payload.role)) {
       throw unauthorized('Invalid token');
     }
     return { id: payload.sub.toLowerCase(), role: payload.role as Role };

@@ -1,8 +1,6 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../../shared/db/database';
+import type { Database, Executor } from '../../shared/db/database';
 import type { CategoryRow, DB } from '../../shared/db/schema';
-
-type Executor = Database | Transaction<DB>;
 
 export interface NewCategory {
   name: string;

@@ -1,14 +1,16 @@
 import { Router } from 'express';
 import { idParam } from '../../shared/http/params';
 import { parseBody } from '../../shared/http/validate';
-import { caller, requireAuth, type Authenticator, requireRole } from '../auth/auth.middleware';
+import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
+import type { Authenticator } from '../auth/authenticate';
+import { ROLE_GATES } from '../policy/policy';
 import { categoryBody, categoryPatchBody } from './categories.schemas';
 import type { CategoryService } from './categories.service';
 
 /** Mounted at /api/events/:id/categories. */
 export function categoryRoutes(deps: { categories: CategoryService; auth: Authenticator }): Router {
   const router = Router({ mergeParams: true });
-  const manage = [requireAuth(deps.auth), requireRole('ORGANIZADOR', 'ADMIN')];
+  const manage = [requireAuth(deps.auth), requireRole(...ROLE_GATES.manageEvents)];
 
   router.get('/', async (req, res) => {
     res.json(await deps.categories.list(idParam(req, 'id', 'Event')));

@@ -6,7 +6,8 @@ import { AppError, notFound } from '../../shared/errors';
 import { toCents } from '../../shared/http/schemas';
 import type { AuthUser } from '../auth/tokens';
 import type { EventRepository } from '../events/events.repository';
-import { assertCanManage, capacityExceeded } from '../events/events.service';
+import { capacityExceeded } from '../events/events.service';
+import { assertCanManageEvent } from '../policy/policy';
 import type { StockRepository } from '../inventory/stock.repository';
 import type { CategoryRepository } from './categories.repository';
 import type { CategoryInput, CategoryPatch } from './categories.schemas';
@@ -100,7 +101,7 @@ export class CategoryService {
   private async lockManagedEvent(trx: Transaction<DB>, user: AuthUser, eventId: string): Promise<EventRow> {
     const event = await this.events.lockForWrite(trx, eventId);
     if (!event) throw notFound('Event');
-    assertCanManage(user, event);
+    assertCanManageEvent(user, event);
     return event;
   }
 

@@ -1,6 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { ERROR_STATUS, type ErrorCode } from '../../shared/errors';
+import { ERROR_STATUS, type ErrorCode } from '../../shared/domain';
 import { paginationQuery } from '../../shared/http/schemas';
 import { loginBody, registerBody } from '../auth/auth.schemas';
 import { categoryBody, categoryPatchBody } from '../categories/categories.schemas';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../orders/orders.schemas';
+import { ORDER_STATUSES } from '../../shared/domain';
 
 /** The Socket.IO part of the contract, for readers of the OpenAPI page. */
 export const realtimeDescription = `

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../orders/orders.schemas';
+import { MAX_PAGE_SIZE, ORDER_STATUSES, ROLES } from '../../shared/domain';
 
 /**
  * The response shapes of the wire contract, for the OpenAPI description. The docs test parses
@@ -7,7 +7,7 @@ import { ORDER_STATUSES } from '../orders/orders.schemas';
  */
 const id = z.uuid();
 const timestamp = z.iso.datetime({ offset: true });
-const role = z.enum(['ADMIN', 'ORGANIZADOR', 'COMPRADOR']);
+const role = z.enum(ROLES);
 
 export const userResponse = z
   .object({ id, nombre: z.string(), email: z.email(), role, createdAt: timestamp })
@@ -77,7 +77,7 @@ export const orderResponse = z
 
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z
-    .object({ data: z.array(item), page: z.int().min(1), limit: z.int().min(1).max(100), total: z.int().min(0) })
+    .object({ data: z.array(item), page: z.int().min(1), limit: z.int().min(1).max(MAX_PAGE_SIZE), total: z.int().min(0) })
     .strict()
     .meta({ id: name });
 
@@ -93,7 +93,7 @@ const countsBy = <K extends readonly [string, ...string[]]>(keys: K) =>
 
 export const statsResponse = z
   .object({
-    usuarios: z.object({ total: z.int(), porRol: countsBy(['ADMIN', 'ORGANIZADOR', 'COMPRADOR'] as const) }).strict(),
+    usuarios: z.object({ total: z.int(), porRol: countsBy(ROLES) }).strict(),
     eventos: z.object({ total: z.int(), proximos: z.int() }).strict(),
     ordenes: z.object({ total: z.int(), porEstado: countsBy(ORDER_STATUSES) }).strict(),
     ticketsVendidos: z.int(),

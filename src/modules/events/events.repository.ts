@@ -1,9 +1,7 @@
 import { sql, type ExpressionBuilder, type Transaction } from 'kysely';
-import type { Database } from '../../shared/db/database';
+import type { Database, Executor } from '../../shared/db/database';
 import type { DB, EventRow } from '../../shared/db/schema';
 import type { Pagination } from '../../shared/http/schemas';
-
-type Executor = Database | Transaction<DB>;
 
 export interface EventFilters {
   /** UTC day, YYYY-MM-DD. */

@@ -2,7 +2,9 @@ import { Router } from 'express';
 import { idParam } from '../../shared/http/params';
 import { paginationQuery } from '../../shared/http/schemas';
 import { parseBody, parseQuery } from '../../shared/http/validate';
-import { caller, requireAuth, type Authenticator, requireRole } from '../auth/auth.middleware';
+import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
+import type { Authenticator } from '../auth/authenticate';
+import { ROLE_GATES } from '../policy/policy';
 import { createEventBody, searchQuery, updateEventBody } from './events.schemas';
 import type { EventService } from './events.service';
 
@@ -23,16 +25,16 @@ export function eventRoutes(deps: { events: EventService; auth: Authenticator })
     res.json(await deps.events.get(idParam(req, 'id', 'Event')));
   });
 
-  router.post('/', auth, requireRole('ORGANIZADOR', 'ADMIN'), async (req, res) => {
+  router.post('/', auth, requireRole(...ROLE_GATES.manageEvents), async (req, res) => {
     res.status(201).json(await deps.events.create(caller(req), parseBody(createEventBody, req)));
   });
 
-  router.put('/:id', auth, requireRole('ORGANIZADOR', 'ADMIN'), async (req, res) => {
+  router.put('/:id', auth, requireRole(...ROLE_GATES.manageEvents), async (req, res) => {
     const id = idParam(req, 'id', 'Event');
     res.json(await deps.events.update(caller(req), id, parseBody(updateEventBody, req)));
   });
 
-  router.delete('/:id', auth, requireRole('ADMIN'), async (req, res) => {
+  router.delete('/:id', auth, requireRole(...ROLE_GATES.deleteEvents), async (req, res) => {
     await deps.events.remove(idParam(req, 'id', 'Event'));
     res.status(204).end();
   });

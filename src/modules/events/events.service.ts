@@ -8,16 +8,10 @@ import type { AuthUser } from '../auth/tokens';
 import type { CategoryRepository } from '../categories/categories.repository';
 import { presentCategory, type CategoryDto } from '../categories/category.presenter';
 import type { StockRepository } from '../inventory/stock.repository';
+import { assertCanManageEvent } from '../policy/policy';
 import { presentEvent, type EventDto } from './event.presenter';
 import type { EventChanges, EventFilters, EventRepository } from './events.repository';
 import type { CreateEventInput, UpdateEventInput } from './events.schemas';
-
-/** Organizers manage their own events; administrators manage all. */
-export function assertCanManage(user: AuthUser, event: EventRow): void {
-  if (user.role !== 'ADMIN' && event.organizer_id !== user.id) {
-    throw new AppError('FORBIDDEN', 'Only the event organizer or an administrator can change this event');
-  }
-}
 
 export const capacityExceeded = (message: string, details?: unknown) =>
   new AppError('CAPACITY_EXCEEDED', message, details);
@@ -106,7 +100,7 @@ export class EventService {
     const before = await this.db.transaction().execute(async (trx) => {
       const event = await this.events.lockForWrite(trx, id);
       if (!event) throw notFound('Event');
-      assertCanManage(user, event);
+      assertCanManageEvent(user, event);
       if (changes.capacity !== undefined) {
         // Categories hold at least what is sold or held, so this also keeps capacity above that.
         const categoriesTotal = await this.categories.totalQuantity(trx, id);

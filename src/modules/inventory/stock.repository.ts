@@ -1,19 +1,10 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../../shared/db/database';
+import type { Executor } from '../../shared/db/database';
 import type { DB } from '../../shared/db/schema';
-
-type Executor = Database | Transaction<DB>;
-
-/**
- * Buckets give buyers of one category separate rows to lock; more than 16 stopped helping.
- * `take_stock()` (migrations/0003) spreads buyers over them and relies on this bound.
- */
-export const MAX_BUCKETS = 16;
-/** Keep buckets big enough that a usual order fits in one, so orders rarely combine buckets. */
-const MIN_TICKETS_PER_BUCKET = 25;
+import { MAX_STOCK_BUCKETS, MIN_TICKETS_PER_BUCKET } from '../../shared/domain';
 
 export function bucketCount(totalQuantity: number): number {
-  return Math.max(1, Math.min(MAX_BUCKETS, Math.floor(totalQuantity / MIN_TICKETS_PER_BUCKET)));
+  return Math.max(1, Math.min(MAX_STOCK_BUCKETS, Math.floor(totalQuantity / MIN_TICKETS_PER_BUCKET)));
 }
 
 /** Spreads `available` as evenly as possible over the buckets of a category of `totalQuantity`. */

@@ -1,12 +1,11 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database } from '../../shared/db/database';
+import type { Database, Executor } from '../../shared/db/database';
 import type pg from 'pg';
-import type { DB, OrderItemRow, OrderRow, OrderStatus } from '../../shared/db/schema';
+import type { DB, OrderItemRow, OrderRow } from '../../shared/db/schema';
+import type { OrderStatus } from '../../shared/domain';
 import type { Pagination } from '../../shared/http/schemas';
-import { MAX_BUCKETS } from '../inventory/stock.repository';
+import { MAX_STOCK_BUCKETS } from '../../shared/domain';
 import type { OrderWithItems } from './order.presenter';
-
-type Executor = Database | Transaction<DB>;
 
 export interface RequestedLine {
   categoryId: string;
@@ -75,7 +74,7 @@ export class OrderRepository {
           order.holdMs,
           order.idempotencyKey ?? null,
           order.requestHash ?? null,
-          Math.floor(Math.random() * MAX_BUCKETS),
+          Math.floor(Math.random() * MAX_STOCK_BUCKETS),
         ],
       });
       const row = rows[0]!;

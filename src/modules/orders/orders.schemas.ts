@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { MAX_ORDER_LINES, ORDER_STATUSES } from '../../shared/domain';
 import { paginationQuery, text, uuid } from '../../shared/http/schemas';
-
-export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
 
 export const createOrderBody = z.object({
   eventoId: uuid,
@@ -13,7 +12,7 @@ export const createOrderBody = z.object({
       }),
     )
     .min(1)
-    .max(50)
+    .max(MAX_ORDER_LINES)
     .refine((lines) => new Set(lines.map((l) => l.categoriaId.toLowerCase())).size === lines.length, {
       message: 'each category may appear only once',
     }),

@@ -2,11 +2,13 @@ import crypto from 'node:crypto';
 import type { Database } from '../../shared/db/database';
 import type { OrderRow } from '../../shared/db/schema';
 import type { DomainEvents } from '../../shared/domain-events';
-import { AppError, forbidden, notFound } from '../../shared/errors';
+import { CANCELLABLE_STATUSES, isOneOf } from '../../shared/domain';
+import { AppError, notFound } from '../../shared/errors';
 import type { Page, Pagination } from '../../shared/http/schemas';
 import { TtlCache } from '../../shared/ttl-cache';
 import type { AuthUser } from '../auth/tokens';
 import type { StockRepository } from '../inventory/stock.repository';
+import { assertCanConfirmOrder, canCancelOrder, canSeeOrder } from '../policy/policy';
 import { presentOrder, type OrderDto, type OrderWithItems } from './order.presenter';
 import type { OrderFilters, OrderRepository, RequestedLine, ReservationResult } from './orders.repository';
 import type { ConfirmOrderInput, CreateOrderInput } from './orders.schemas';
@@ -131,8 +133,8 @@ export class OrderService {
 
     // Nothing changed: explain why.
     const order = await this.orders.findById(orderId);
-    if (!order || !this.canSee(user, order)) throw notFound('Order');
-    if (order.user_id !== user.id) throw forbidden('Only the buyer can confirm an order');
+    if (!order || !canSeeOrder(user, order)) throw notFound('Order');
+    assertCanConfirmOrder(user, order);
     if (order.status === 'CONFIRMED' && order.transaction_id === payment.transactionId) {
       return presentOrder(order); // A repeated confirmation: same answer, nothing done twice.
     }
@@ -146,8 +148,8 @@ export class OrderService {
   async cancel(user: AuthUser, orderId: string): Promise<OrderDto> {
     const cancelled = await this.db.transaction().execute(async (trx) => {
       const order = await this.orders.lockForCancel(trx, orderId);
-      if (!order || !this.canSee(user, order)) throw notFound('Order');
-      if (order.status !== 'RESERVED' && order.status !== 'CONFIRMED') {
+      if (!order || !canCancelOrder(user, order)) throw notFound('Order');
+      if (!isOneOf(CANCELLABLE_STATUSES, order.status)) {
         throw new AppError('INVALID_STATE', `An order in state ${order.status} cannot be cancelled`);
       }
       if (order.event_starts_at.getTime() <= Date.now()) {
@@ -168,7 +170,7 @@ export class OrderService {
   async get(user: AuthUser, orderId: string): Promise<OrderDto> {
     const order = await this.orders.findById(orderId);
     // Someone else's order is answered like a missing one: its existence is not disclosed.
-    if (!order || !this.canSee(user, order)) throw notFound('Order');
+    if (!order || !canSeeOrder(user, order)) throw notFound('Order');
     return presentOrder(order);
   }
 
@@ -223,10 +225,6 @@ export class OrderService {
       this.bus.publish('stock.changed', { eventId, categoryIds: [...categories] });
     }
     return orders.size;
-  }
-
-  private canSee(user: AuthUser, order: OrderRow): boolean {
-    return user.role === 'ADMIN' || order.user_id === user.id;
   }
 
   private async replay(previous: OrderRow, hash: string): Promise<OrderDto> {

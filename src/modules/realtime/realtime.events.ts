@@ -1,5 +1,5 @@
 import type { Server } from 'socket.io';
-import type { OrderStatus } from '../../shared/db/schema';
+import type { OrderStatus, SocketAckErrorCode } from '../../shared/domain';
 import type { AuthUser } from '../auth/tokens';
 
 /** Wire payloads of the Socket.IO contract (API.md, "Real time"); shared by server and tests. */
@@ -23,7 +23,7 @@ export interface AlmostSoldOut {
   stockRestante: number;
 }
 
-export type AckError = { code: 'VALIDATION_ERROR' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'INTERNAL'; message: string };
+export type AckError = { code: SocketAckErrorCode; message: string };
 export type Ack = { ok: true } | { ok: false; error: AckError };
 export type AckCallback = (result: Ack) => void;
 

@@ -11,7 +11,8 @@ import type { Config } from '../../shared/config';
 import type { DomainEvents } from '../../shared/domain-events';
 import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import type { TokenService } from '../auth/tokens';
+import { authenticate, type Authenticator } from '../auth/authenticate';
+import { canJoinUserRoom } from '../policy/policy';
 import type { RealtimeRepository } from './realtime.repository';
 import {
   eventRoom,
@@ -35,7 +36,8 @@ export interface RealtimeDeps {
   /** The HTTP API's server: Socket.IO shares it when WS_PORT equals PORT. */
   httpServer: http.Server;
   databaseUrl: string;
-  tokens: TokenService;
+  /** Signs socket callers in like HTTP does: token, then the account as it is now. */
+  auth: Authenticator;
   repository: RealtimeRepository;
   bus: DomainEvents;
 }
@@ -132,7 +134,7 @@ async function buildAdapter(config: Config, databaseUrl: string, logger: Logger)
  * emitted comes from domain events, which the services publish only after their commit.
  */
 export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
-  const { config, logger, tokens, repository, bus } = deps;
+  const { config, logger, auth, repository, bus } = deps;
   const shared = config.wsPort === config.port;
   const server = shared ? deps.httpServer : http.createServer((_req, res) => res.writeHead(404).end());
   const { kind, adapter, close: closeAdapter, ready } = await buildAdapter(config, deps.databaseUrl, logger);
@@ -147,7 +149,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     const token = socket.handshake.auth?.token;
     if (token === undefined) return next();
     try {
-      socket.data.user = tokens.verify(String(token));
+      socket.data.user = auth.tokens.verify(String(token));
       socket.data.token = String(token);
       next();
     } catch {
@@ -193,13 +195,15 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
         if (!socket.data.token) return fail('UNAUTHORIZED', 'Connect with auth: { token } to join a user room');
         let user;
         try {
-          // Checked again on join: a token that expired since the handshake no longer opens rooms.
-          user = tokens.verify(socket.data.token);
+          // Checked again on join, as HTTP checks every request: a token that expired since the
+          // handshake, or whose account was deleted, no longer opens rooms; the current role applies.
+          user = await authenticate(auth, socket.data.token);
         } catch (error) {
-          return fail('UNAUTHORIZED', error instanceof AppError ? error.message : 'Invalid token');
+          if (!(error instanceof AppError)) throw error;
+          return fail('UNAUTHORIZED', error.message);
         }
         const userId = parsed.data.userId.toLowerCase();
-        if (user.role !== 'ADMIN' && user.id !== userId) return fail('FORBIDDEN', 'You can only join your own user room');
+        if (!canJoinUserRoom(user, userId)) return fail('FORBIDDEN', 'You can only join your own user room');
         await socket.join(userRoom(userId));
         return { ok: true };
       }),

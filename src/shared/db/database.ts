@@ -1,9 +1,11 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../logger';
 import type { DB } from './schema';
 
 export type Database = Kysely<DB>;
+/** Where a repository method runs: the pool, or the caller's transaction. */
+export type Executor = Database | Transaction<DB>;
 
 export interface DatabaseHandle {
   db: Database;

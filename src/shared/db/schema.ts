@@ -1,9 +1,7 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { OrderStatus, Role } from '../domain';
 
-/** Table types for Kysely, kept by hand in step with `migrations/`. */
-
-export type Role = 'ADMIN' | 'ORGANIZADOR' | 'COMPRADOR';
-export type OrderStatus = 'PENDING' | 'RESERVED' | 'CONFIRMED' | 'CANCELLED' | 'EXPIRED';
+/** Table types for Kysely, kept by hand in step with `migrations/`; enums come from `shared/domain.ts`. */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;

@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import { MAX_PAGE_SIZE } from '../domain';
 
 /** Ids on the wire are UUIDs; anything else is a 404 (it cannot name a resource), see `idParam`. */
 export const uuid = z.uuid();
 
 export const paginationQuery = z.object({
   page: z.coerce.number().int().min(1).max(1_000_000).default(1),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
 });
 export type Pagination = z.infer<typeof paginationQuery>;
 

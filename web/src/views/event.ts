@@ -1,3 +1,4 @@
+import { canManageEvent } from '../../../src/modules/policy/policy';
 import { ApiError, get, NETWORK_ERROR, post } from '../api';
 import { field, formatDate, formatMoney, formatNumber, h, randomId, replaceChildren, throttle } from '../dom';
 import { clearInvalidFields, errorBox, markInvalidFields } from '../errors';
@@ -80,7 +81,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
 
   const renderHeader = () => {
     if (!event) return;
-    const canManage = session.user && (session.user.role === 'ADMIN' || session.user.id === event.organizadorId);
+    const canManage = session.user && canManageEvent(session.user, event.organizadorId);
     replaceChildren(
       header,
       ctx.heading(event.nombre, 'event-title'),
