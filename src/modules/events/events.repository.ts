@@ -1,6 +1,7 @@
 import { sql, type ExpressionBuilder, type Transaction } from 'kysely';
 import type { Database, Executor } from '../../shared/db/database';
 import type { DB, EventRow } from '../../shared/db/schema';
+import { OPEN_STATUSES } from '../../shared/domain';
 import type { Pagination } from '../../shared/http/schemas';
 
 export interface EventFilters {
@@ -92,6 +93,15 @@ export class EventRepository {
     return trx.selectFrom('events').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
   }
 
+  /**
+   * The strongest row lock (what DELETE takes): waits for purchases in flight, which hold KEY SHARE
+   * on the event, and makes later ones wait and then find no event. See docs/architecture.md.
+   */
+  async lockForDelete(trx: Transaction<DB>, id: string): Promise<boolean> {
+    const row = await trx.selectFrom('events').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+    return row !== undefined;
+  }
+
   async update(trx: Transaction<DB>, id: string, changes: EventChanges): Promise<EventRow> {
     return trx
       .updateTable('events')
@@ -159,7 +169,7 @@ export class EventRepository {
       .selectFrom('orders')
       .select('id')
       .where('event_id', '=', eventId)
-      .where('status', 'in', ['RESERVED', 'CONFIRMED'])
+      .where('status', 'in', OPEN_STATUSES)
       .orderBy('id')
       .forUpdate()
       .execute();

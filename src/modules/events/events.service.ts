@@ -123,8 +123,7 @@ export class EventService {
 
   async remove(id: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      const event = await trx.selectFrom('events').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
-      if (!event) throw notFound('Event');
+      if (!(await this.events.lockForDelete(trx, id))) throw notFound('Event');
       await this.events.lockOpenOrders(trx, id);
       if (await this.events.hasOrdersInState(trx, id, 'CONFIRMED')) {
         throw new AppError('HAS_ORDERS', 'The event has confirmed orders and cannot be deleted');
