@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { EditedEventFields } from '../modules/events/events.wire';
 import type { OrderStatus } from './domain';
 
 /**
@@ -20,7 +21,7 @@ export interface DomainEventMap {
   /** The event or its categories were created, edited or deleted (caches of it are stale). */
   'event.catalog-changed': { eventId: string };
   /** `changes` holds the edited fields with their new values, in wire names. */
-  'event.updated': { eventId: string; changes: Record<string, unknown> };
+  'event.updated': { eventId: string; changes: EditedEventFields };
 }
 
 export type DomainEventName = keyof DomainEventMap;

@@ -1,5 +1,6 @@
 import bcrypt from 'bcrypt';
 import type { Role } from '../../src/shared/domain';
+import type { EventDto } from '../../src/modules/events/events.wire';
 import type { TestService } from './service';
 
 let sequence = 0;
@@ -69,42 +70,10 @@ export async function createEvent(
   const body = eventBody(overrides, categorias);
   const res = await svc.api().post('/api/events').set(organizer.auth).send(body);
   if (res.status !== 201) throw new Error(`createEvent failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as EventBody;
+  return res.body as EventDto;
 }
 
-export interface CategoryBody {
-  id: string;
-  eventoId: string;
-  nombre: string;
-  precio: number;
-  cantidadTotal: number;
-  disponible: number;
-  beneficios: string[];
-}
-
-export interface EventBody {
-  id: string;
-  nombre: string;
-  descripcion: string;
-  fecha: string;
-  ubicacion: string;
-  capacidadTotal: number;
-  precioBase: number;
-  organizadorId: string;
-  categorias: CategoryBody[];
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface OrderBody {
-  id: string;
-  usuarioId: string;
-  eventoId: string;
-  estado: string;
-  tickets: { categoriaId: string; nombre: string; cantidad: number; precioUnitario: number; subtotal: number }[];
-  total: number;
-  expiraEn: string;
-  pago?: { metodoPago: string; transactionId: string; confirmadoEn: string };
-  createdAt: string;
-  updatedAt: string;
-}
+/** Wire types for the suites: the server's own response schemas (`src/modules/<area>/<area>.wire.ts`), never a copy. */
+export type { CategoryDto as CategoryBody } from '../../src/modules/categories/categories.wire';
+export type { EventDto as EventBody } from '../../src/modules/events/events.wire';
+export type { OrderDto as OrderBody } from '../../src/modules/orders/orders.wire';

@@ -1,9 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
-import type {
-  Ack,
-  ClientToServerEvents,
-  ServerToClientEvents,
-} from '../../src/modules/realtime/realtime.events';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/modules/realtime/realtime.events';
+import type { Ack } from '../../src/modules/realtime/realtime.wire';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -5,7 +5,8 @@ import type { UserRepository } from './auth.repository';
 import type { LoginInput, RegisterInput } from './auth.schemas';
 import type { PasswordHasher } from './passwords';
 import type { TokenService } from './tokens';
-import { presentUser, type UserDto } from './user.presenter';
+import type { UserDto } from './auth.wire';
+import { presentUser } from './user.presenter';
 
 export interface Session {
   token: string;

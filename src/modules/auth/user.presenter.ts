@@ -1,7 +1,8 @@
 import type { UserRow } from '../../shared/db/schema';
+import type { UserDto } from './auth.wire';
 
 /** The wire shape of a user: never the password hash. */
-export function presentUser(user: UserRow) {
+export function presentUser(user: UserRow): UserDto {
   return {
     id: user.id,
     nombre: user.name,
@@ -10,4 +11,3 @@ export function presentUser(user: UserRow) {
     createdAt: user.created_at.toISOString(),
   };
 }
-export type UserDto = ReturnType<typeof presentUser>;

@@ -11,7 +11,8 @@ import { assertCanManageEvent } from '../policy/policy';
 import type { StockRepository } from '../inventory/stock.repository';
 import type { CategoryRepository } from './categories.repository';
 import type { CategoryInput, CategoryPatch } from './categories.schemas';
-import { presentCategory, type CategoryDto } from './category.presenter';
+import type { CategoryDto } from './categories.wire';
+import { presentCategory } from './category.presenter';
 
 export class CategoryService {
   constructor(

@@ -1,7 +1,8 @@
 import { fromCents } from '../../shared/http/schemas';
 import type { CategoryWithStock } from './categories.repository';
+import type { CategoryDto } from './categories.wire';
 
-export function presentCategory(category: CategoryWithStock) {
+export function presentCategory(category: CategoryWithStock): CategoryDto {
   return {
     id: category.id,
     eventoId: category.event_id,
@@ -12,4 +13,3 @@ export function presentCategory(category: CategoryWithStock) {
     beneficios: category.benefits,
   };
 }
-export type CategoryDto = ReturnType<typeof presentCategory>;

@@ -7,21 +7,14 @@ import { categoryBody, categoryPatchBody } from '../categories/categories.schema
 import { createEventBody, searchQuery, updateEventBody } from '../events/events.schemas';
 import { adminOrdersQuery, confirmOrderBody, createOrderBody } from '../orders/orders.schemas';
 import { realtimeDescription, realtimeEventSchemas } from './realtime-docs';
-import {
-  categoryResponse,
-  errorResponse,
-  eventResponse,
-  healthResponse,
-  orderHistoryResponse,
-  orderResponse,
-  pageOf,
-  readyResponse,
-  realtimeInfoResponse,
-  salesResponse,
-  sessionResponse,
-  statsResponse,
-  userResponse,
-} from './wire-schemas';
+import { errorResponse } from '../../shared/http/wire';
+import { sessionResponse, userResponse } from '../auth/auth.wire';
+import { salesResponse, statsResponse } from '../admin/admin.wire';
+import { categoryResponse } from '../categories/categories.wire';
+import { eventPage, eventResponse } from '../events/events.wire';
+import { healthResponse, readyResponse } from '../health/health.wire';
+import { orderHistoryResponse, orderPage, orderResponse } from '../orders/orders.wire';
+import { realtimeInfoResponse } from '../realtime/realtime.wire';
 
 const idParams = (...names: string[]) =>
   z.object(Object.fromEntries(names.map((n) => [n, z.uuid().describe('UUID (anything else is answered 404)')])));
@@ -54,8 +47,8 @@ export const ENDPOINTS: Endpoint[] = [
   { method: 'post', path: '/api/auth/login', tag: 'Auth', summary: 'Sign in', body: loginBody, ok: { status: 200, schema: sessionResponse, description: 'Signed in' }, errors: ['VALIDATION_ERROR', 'INVALID_CREDENTIALS', 'RATE_LIMITED'] },
   { method: 'get', path: '/api/auth/profile', tag: 'Auth', summary: 'The signed-in user', access: 'signed in', ok: { status: 200, schema: userResponse, description: 'Profile' }, errors: ['UNAUTHORIZED'] },
 
-  { method: 'get', path: '/api/events', tag: 'Events', summary: 'Events, soonest first', query: paginationQuery, ok: { status: 200, schema: pageOf(eventResponse, 'EventPage'), description: 'A page of events' }, errors: ['VALIDATION_ERROR'] },
-  { method: 'get', path: '/api/events/search', tag: 'Events', summary: 'Search events (filters combine with AND)', query: searchQuery, ok: { status: 200, schema: pageOf(eventResponse, 'EventPage'), description: 'A page of matching events' }, errors: ['VALIDATION_ERROR'] },
+  { method: 'get', path: '/api/events', tag: 'Events', summary: 'Events, soonest first', query: paginationQuery, ok: { status: 200, schema: eventPage, description: 'A page of events' }, errors: ['VALIDATION_ERROR'] },
+  { method: 'get', path: '/api/events/search', tag: 'Events', summary: 'Search events (filters combine with AND)', query: searchQuery, ok: { status: 200, schema: eventPage, description: 'A page of matching events' }, errors: ['VALIDATION_ERROR'] },
   { method: 'get', path: '/api/events/:id', tag: 'Events', summary: 'One event with its categories', params: ['id'], ok: { status: 200, schema: eventResponse, description: 'The event' }, errors: ['NOT_FOUND'] },
   { method: 'post', path: '/api/events', tag: 'Events', summary: 'Create an event (categories optional)', access: 'ORGANIZADOR, ADMIN', body: createEventBody, ok: { status: 201, schema: eventResponse, description: 'Created' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'CAPACITY_EXCEEDED'] },
   { method: 'put', path: '/api/events/:id', tag: 'Events', summary: 'Partial update of the event fields', access: 'its organizer, ADMIN', params: ['id'], body: updateEventBody, ok: { status: 200, schema: eventResponse, description: 'Updated' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CAPACITY_EXCEEDED'] },
@@ -72,12 +65,12 @@ export const ENDPOINTS: Endpoint[] = [
     ok: { status: 201, schema: orderResponse, description: 'Reserved (also the replay of an earlier request with the same Idempotency-Key)' },
     errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'NOT_FOUND', 'INSUFFICIENT_STOCK', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED', 'SERVICE_UNAVAILABLE'],
   },
-  { method: 'get', path: '/api/orders/my-orders', tag: 'Orders', summary: "The caller's orders, newest first", access: 'signed in', query: paginationQuery, ok: { status: 200, schema: pageOf(orderResponse, 'OrderPage'), description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED'] },
+  { method: 'get', path: '/api/orders/my-orders', tag: 'Orders', summary: "The caller's orders, newest first", access: 'signed in', query: paginationQuery, ok: { status: 200, schema: orderPage, description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED'] },
   { method: 'get', path: '/api/orders/:id', tag: 'Orders', summary: 'One order (others’ orders are 404)', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'The order' }, errors: ['UNAUTHORIZED', 'NOT_FOUND'] },
   { method: 'put', path: '/api/orders/:id/confirm', tag: 'Orders', summary: 'Confirm payment of a live hold (repeating with the same transactionId is a no-op)', access: 'its buyer', params: ['id'], body: confirmOrderBody, ok: { status: 200, schema: orderResponse, description: 'Confirmed' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'ORDER_EXPIRED', 'INVALID_STATE', 'DUPLICATE_TRANSACTION'] },
   { method: 'put', path: '/api/orders/:id/cancel', tag: 'Orders', summary: 'Cancel a held or confirmed order before the event starts; tickets go back on sale', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'Cancelled' }, errors: ['UNAUTHORIZED', 'NOT_FOUND', 'INVALID_STATE'] },
 
-  { method: 'get', path: '/api/admin/orders', tag: 'Admin', summary: 'All orders, newest first, with filters', access: 'ADMIN', query: adminOrdersQuery, ok: { status: 200, schema: pageOf(orderResponse, 'OrderPage'), description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN'] },
+  { method: 'get', path: '/api/admin/orders', tag: 'Admin', summary: 'All orders, newest first, with filters', access: 'ADMIN', query: adminOrdersQuery, ok: { status: 200, schema: orderPage, description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN'] },
   { method: 'get', path: '/api/admin/orders/:id/history', tag: 'Admin', summary: 'Every state change of an order: who, when, from, to, why', access: 'ADMIN', params: ['id'], ok: { status: 200, schema: orderHistoryResponse, description: 'The history, oldest first' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
   { method: 'get', path: '/api/admin/stats', tag: 'Admin', summary: 'Platform totals', access: 'ADMIN', ok: { status: 200, schema: statsResponse, description: 'Statistics' }, errors: ['UNAUTHORIZED', 'FORBIDDEN'] },
   { method: 'get', path: '/api/admin/events/:id/sales', tag: 'Admin', summary: 'Sales of one event per category', access: 'ADMIN, the event organizer', params: ['id'], ok: { status: 200, schema: salesResponse, description: 'Sales' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },

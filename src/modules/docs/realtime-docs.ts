@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../shared/domain';
+import {
+  ack,
+  almostSoldOut,
+  eventUpdate,
+  joinEventPayload,
+  joinUserPayload,
+  orderStatusChange,
+  stockUpdate,
+} from '../realtime/realtime.wire';
 
 /** The Socket.IO part of the contract, for readers of the OpenAPI page. */
 export const realtimeDescription = `
@@ -27,25 +35,19 @@ Server → client, only after the change is committed:
 JSON Schemas of these payloads are under \`x-socketio\` in this document.
 `;
 
-const id = z.uuid();
-const ack = z.union([
-  z.object({ ok: z.literal(true) }),
-  z.object({ ok: z.literal(false), error: z.object({ code: z.string(), message: z.string() }) }),
-]);
-
 export function realtimeEventSchemas() {
   const json = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-2020-12' });
   return {
     clientToServer: {
-      'join:event': { payload: json(z.object({ eventId: id })), ack: json(ack) },
-      'leave:event': { payload: json(z.object({ eventId: id })), ack: json(ack) },
-      'join:user': { payload: json(z.object({ userId: id })), ack: json(ack) },
+      'join:event': { payload: json(joinEventPayload), ack: json(ack) },
+      'leave:event': { payload: json(joinEventPayload), ack: json(ack) },
+      'join:user': { payload: json(joinUserPayload), ack: json(ack) },
     },
     serverToClient: {
-      'ticket:stock-update': json(z.object({ eventoId: id, categoriaId: id, nuevoStock: z.int().min(0) })),
-      'order:status-change': json(z.object({ orderId: id, nuevoEstado: z.enum(ORDER_STATUSES), expiraEn: z.iso.datetime() })),
-      'event:update': json(z.object({ eventoId: id, cambios: z.record(z.string(), z.unknown()) })),
-      'ticket:almost-sold-out': json(z.object({ eventoId: id, categoriaId: id, stockRestante: z.int().min(0) })),
+      'ticket:stock-update': json(stockUpdate),
+      'order:status-change': json(orderStatusChange),
+      'event:update': json(eventUpdate),
+      'ticket:almost-sold-out': json(almostSoldOut),
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { EventRow } from '../../shared/db/schema';
 import { fromCents } from '../../shared/http/schemas';
-import type { CategoryDto } from '../categories/category.presenter';
+import type { CategoryDto } from '../categories/categories.wire';
+import type { EditedEventFields, EventDto } from './events.wire';
 
-export function presentEvent(event: EventRow, categorias: CategoryDto[]) {
+export function presentEvent(event: EventRow, categorias: CategoryDto[]): EventDto {
   return {
     id: event.id,
     nombre: event.name,
@@ -17,4 +18,23 @@ export function presentEvent(event: EventRow, categorias: CategoryDto[]) {
     updatedAt: event.updated_at.toISOString(),
   };
 }
-export type EventDto = ReturnType<typeof presentEvent>;
+
+/** Each editable wire field and how it is read from a row; the type makes it list every one. */
+const EDITABLE_FIELDS: { [K in keyof EditedEventFields]-?: (event: EventRow) => NonNullable<EditedEventFields[K]> } = {
+  nombre: (e) => e.name,
+  descripcion: (e) => e.description,
+  fecha: (e) => e.starts_at.toISOString(),
+  ubicacion: (e) => e.location,
+  capacidadTotal: (e) => e.capacity,
+  precioBase: (e) => fromCents(e.base_price_cents),
+};
+
+/** The edited fields with their new values, in wire names, for the `event:update` message. */
+export function editedFields(before: EventRow, after: EventRow): EditedEventFields {
+  const cambios: Record<string, unknown> = {};
+  for (const [field, read] of Object.entries(EDITABLE_FIELDS) as [keyof EditedEventFields, (e: EventRow) => unknown][]) {
+    const value = read(after);
+    if (read(before) !== value) cambios[field] = value;
+  }
+  return cambios as EditedEventFields;
+}

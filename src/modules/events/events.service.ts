@@ -2,14 +2,17 @@ import type { Database } from '../../shared/db/database';
 import type { EventRow } from '../../shared/db/schema';
 import type { DomainEvents } from '../../shared/domain-events';
 import { AppError, notFound } from '../../shared/errors';
-import { toCents, type Page, type Pagination } from '../../shared/http/schemas';
+import { toCents, type Pagination } from '../../shared/http/schemas';
+import type { Page } from '../../shared/http/wire';
 import { TtlCache } from '../../shared/ttl-cache';
 import type { AuthUser } from '../auth/tokens';
 import type { CategoryRepository } from '../categories/categories.repository';
-import { presentCategory, type CategoryDto } from '../categories/category.presenter';
+import type { CategoryDto } from '../categories/categories.wire';
+import { presentCategory } from '../categories/category.presenter';
 import type { StockRepository } from '../inventory/stock.repository';
 import { assertCanManageEvent } from '../policy/policy';
-import { presentEvent, type EventDto } from './event.presenter';
+import { editedFields, presentEvent } from './event.presenter';
+import type { EventDto } from './events.wire';
 import type { EventChanges, EventFilters, EventRepository } from './events.repository';
 import type { CreateEventInput, UpdateEventInput } from './events.schemas';
 
@@ -97,7 +100,7 @@ export class EventService {
       capacity: patch.capacidadTotal,
       basePriceCents: patch.precioBase === undefined ? undefined : toCents(patch.precioBase),
     };
-    const before = await this.db.transaction().execute(async (trx) => {
+    const { before, after } = await this.db.transaction().execute(async (trx) => {
       const event = await this.events.lockForWrite(trx, id);
       if (!event) throw notFound('Event');
       assertCanManageEvent(user, event);
@@ -111,14 +114,12 @@ export class EventService {
           });
         }
       }
-      await this.events.update(trx, id, changes);
-      return event;
+      return { before: event, after: await this.events.update(trx, id, changes) };
     });
     this.bus.publish('event.catalog-changed', { eventId: id });
-    const dto = await this.get(id);
-    const cambios = changedFields(presentEvent(before, []), dto);
+    const cambios = editedFields(before, after);
     if (Object.keys(cambios).length > 0) this.bus.publish('event.updated', { eventId: id, changes: cambios });
-    return dto;
+    return this.get(id);
   }
 
   async remove(id: string): Promise<void> {
@@ -143,15 +144,4 @@ export class EventService {
     }
     return events.map((e) => presentEvent(e, byEvent.get(e.id) ?? []));
   }
-}
-
-const EDITABLE = ['nombre', 'descripcion', 'fecha', 'ubicacion', 'capacidadTotal', 'precioBase'] as const;
-
-/** The edited fields with their new values, for the `event:update` message. */
-function changedFields(before: EventDto, after: EventDto): Record<string, unknown> {
-  const cambios: Record<string, unknown> = {};
-  for (const field of EDITABLE) {
-    if (before[field] !== after[field]) cambios[field] = after[field];
-  }
-  return cambios;
 }

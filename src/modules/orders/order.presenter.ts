@@ -1,9 +1,10 @@
-import type { OrderItemRow, OrderRow } from '../../shared/db/schema';
+import type { OrderItemRow, OrderRow, OrderStatusHistoryRow } from '../../shared/db/schema';
 import { fromCents } from '../../shared/http/schemas';
+import type { OrderDto, OrderHistoryDto } from './orders.wire';
 
 export type OrderWithItems = OrderRow & { items: OrderItemRow[] };
 
-export function presentOrder(order: OrderWithItems) {
+export function presentOrder(order: OrderWithItems): OrderDto {
   return {
     id: order.id,
     usuarioId: order.user_id,
@@ -34,4 +35,19 @@ export function presentOrder(order: OrderWithItems) {
     updatedAt: order.updated_at.toISOString(),
   };
 }
-export type OrderDto = ReturnType<typeof presentOrder>;
+
+type HistoryEntry = Pick<OrderStatusHistoryRow, 'from_status' | 'to_status' | 'actor_id' | 'reason' | 'created_at'>;
+
+export function presentOrderHistory(order: OrderRow, entries: HistoryEntry[]): OrderHistoryDto {
+  return {
+    orderId: order.id,
+    estadoActual: order.status,
+    historial: entries.map((e) => ({
+      desde: e.from_status,
+      hasta: e.to_status,
+      actorId: e.actor_id,
+      motivo: e.reason,
+      fecha: e.created_at.toISOString(),
+    })),
+  };
+}

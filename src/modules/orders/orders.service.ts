@@ -4,12 +4,14 @@ import type { OrderRow } from '../../shared/db/schema';
 import type { DomainEvents } from '../../shared/domain-events';
 import { CANCELLABLE_STATUSES, isOneOf } from '../../shared/domain';
 import { AppError, notFound } from '../../shared/errors';
-import type { Page, Pagination } from '../../shared/http/schemas';
+import type { Pagination } from '../../shared/http/schemas';
+import type { Page } from '../../shared/http/wire';
 import { TtlCache } from '../../shared/ttl-cache';
 import type { AuthUser } from '../auth/tokens';
 import type { StockRepository } from '../inventory/stock.repository';
 import { assertCanConfirmOrder, canCancelOrder, canSeeOrder } from '../policy/policy';
-import { presentOrder, type OrderDto, type OrderWithItems } from './order.presenter';
+import { presentOrder, presentOrderHistory, type OrderWithItems } from './order.presenter';
+import type { OrderDto, OrderHistoryDto } from './orders.wire';
 import type { OrderFilters, OrderRepository, RequestedLine, ReservationResult } from './orders.repository';
 import type { ConfirmOrderInput, CreateOrderInput } from './orders.schemas';
 
@@ -175,21 +177,10 @@ export class OrderService {
   }
 
   /** Every state change of an order (who, when, from, to, why), for support staff. */
-  async history(orderId: string) {
+  async history(orderId: string): Promise<OrderHistoryDto> {
     const order = await this.orders.findById(orderId);
     if (!order) throw notFound('Order');
-    const entries = await this.orders.history(orderId);
-    return {
-      orderId,
-      estadoActual: order.status,
-      historial: entries.map((e) => ({
-        desde: e.from_status,
-        hasta: e.to_status,
-        actorId: e.actor_id,
-        motivo: e.reason,
-        fecha: e.created_at.toISOString(),
-      })),
-    };
+    return presentOrderHistory(order, await this.orders.history(orderId));
   }
 
   async list(filters: OrderFilters, pagination: Pagination): Promise<Page<OrderDto>> {

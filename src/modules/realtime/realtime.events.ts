@@ -1,30 +1,8 @@
 import type { Server } from 'socket.io';
-import type { OrderStatus, SocketAckErrorCode } from '../../shared/domain';
 import type { AuthUser } from '../auth/tokens';
+import type { Ack, AlmostSoldOut, EventUpdate, OrderStatusChange, StockUpdate } from './realtime.wire';
 
-/** Wire payloads of the Socket.IO contract (API.md, "Real time"); shared by server and tests. */
-export interface StockUpdate {
-  eventoId: string;
-  categoriaId: string;
-  nuevoStock: number;
-}
-export interface OrderStatusChange {
-  orderId: string;
-  nuevoEstado: OrderStatus;
-  expiraEn: string;
-}
-export interface EventUpdate {
-  eventoId: string;
-  cambios: Record<string, unknown>;
-}
-export interface AlmostSoldOut {
-  eventoId: string;
-  categoriaId: string;
-  stockRestante: number;
-}
-
-export type AckError = { code: SocketAckErrorCode; message: string };
-export type Ack = { ok: true } | { ok: false; error: AckError };
+/** The typed Socket.IO events (payload shapes in `realtime.wire.ts`); shared by server, tests and web. */
 export type AckCallback = (result: Ack) => void;
 
 export interface ServerToClientEvents {

@@ -6,7 +6,6 @@ import { createAdapter as createRedisAdapter } from '@socket.io/redis-adapter';
 import pg from 'pg';
 import { createClient } from 'redis';
 import { Server, type Socket } from 'socket.io';
-import { z } from 'zod';
 import type { Config } from '../../shared/config';
 import type { DomainEvents } from '../../shared/domain-events';
 import { AppError } from '../../shared/errors';
@@ -17,7 +16,6 @@ import type { RealtimeRepository } from './realtime.repository';
 import {
   eventRoom,
   userRoom,
-  type Ack,
   type AckCallback,
   type ClientToServerEvents,
   type InterServerEvents,
@@ -25,6 +23,7 @@ import {
   type SocketData,
   type IO,
 } from './realtime.events';
+import { joinEventPayload, joinUserPayload, type Ack } from './realtime.wire';
 import { StatusRelay } from './status-relay';
 import { StockBroadcaster } from './stock-broadcaster';
 
@@ -49,8 +48,6 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-const eventPayload = z.object({ eventId: z.uuid() });
-const userPayload = z.object({ userId: z.uuid() });
 
 const fail = (code: Extract<Ack, { ok: false }>['error']['code'], message: string): Ack => ({
   ok: false,
@@ -167,7 +164,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     socket.on(
       'join:event',
       handle(log, async (payload) => {
-        const parsed = eventPayload.safeParse(payload);
+        const parsed = joinEventPayload.safeParse(payload);
         if (!parsed.success) return fail('VALIDATION_ERROR', 'eventId must be a UUID');
         const eventId = parsed.data.eventId.toLowerCase();
         if (!(await repository.eventExists(eventId))) return fail('NOT_FOUND', 'Event not found');
@@ -180,7 +177,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     socket.on(
       'leave:event',
       handle(log, async (payload) => {
-        const parsed = eventPayload.safeParse(payload);
+        const parsed = joinEventPayload.safeParse(payload);
         if (!parsed.success) return fail('VALIDATION_ERROR', 'eventId must be a UUID');
         await socket.leave(eventRoom(parsed.data.eventId.toLowerCase()));
         return { ok: true };
@@ -190,7 +187,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     socket.on(
       'join:user',
       handle(log, async (payload) => {
-        const parsed = userPayload.safeParse(payload);
+        const parsed = joinUserPayload.safeParse(payload);
         if (!parsed.success) return fail('VALIDATION_ERROR', 'userId must be a UUID');
         if (!socket.data.token) return fail('UNAUTHORIZED', 'Connect with auth: { token } to join a user room');
         let user;

@@ -1,8 +1,5 @@
-import {
-  userRoom,
-  type OrderStatusChange,
-  type IO,
-} from './realtime.events';
+import { userRoom, type IO } from './realtime.events';
+import type { OrderStatusChange } from './realtime.wire';
 
 export type StatusChange = OrderStatusChange & { userId: string };
 

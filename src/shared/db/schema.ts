@@ -96,3 +96,4 @@ export type EventRow = Selectable<EventsTable>;
 export type CategoryRow = Selectable<TicketCategoriesTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderItemRow = Selectable<OrderItemsTable>;
+export type OrderStatusHistoryRow = Selectable<OrderStatusHistoryTable>;

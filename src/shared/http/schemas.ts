@@ -10,13 +10,6 @@ export const paginationQuery = z.object({
 });
 export type Pagination = z.infer<typeof paginationQuery>;
 
-export interface Page<T> {
-  data: T[];
-  page: number;
-  limit: number;
-  total: number;
-}
-
 /** Money on the wire: a JSON number with at most two decimals. Stored as integer cents. */
 export const money = z
   .number()

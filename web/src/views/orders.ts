@@ -13,7 +13,7 @@ export const PAYMENT_METHODS: [string, string][] = [
   ['paypal', 'PayPal'],
   ['bank_transfer', 'Bank transfer'],
 ];
-const methodLabel = (m: string) => PAYMENT_METHODS.find(([v]) => v === m)?.[1] ?? m;
+const methodLabel = (m: string | null) => PAYMENT_METHODS.find(([v]) => v === m)?.[1] ?? m;
 
 /** Event names for order lists, fetched once per page load. */
 const eventCache = new Map<string, Promise<TicketEvent | null>>();
