@@ -33,7 +33,7 @@ import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
 import { AppError } from './shared/errors';
 import { errorHandler, notFoundHandler } from './shared/http/error-handler';
-import type { Logger } from './shared/logger';
+import { logSerializers, type Logger } from './shared/logger';
 
 export interface AppDeps {
   config: Config;
@@ -109,6 +109,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
         serializers: {
           req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+          err: logSerializers.err,
         },
         customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
         autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },

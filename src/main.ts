@@ -1,6 +1,7 @@
 import 'dotenv/config';
 import { ConfigError, loadConfig } from './shared/config';
-import { createLogger } from './shared/logger';
+import { createLogger, type Logger } from './shared/logger';
+import { describeStartupFailure } from './shared/startup-error';
 import { startService } from './server';
 
 async function main(): Promise<void> {
@@ -37,7 +38,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
-  await starting;
+  try {
+    await starting;
+  } catch (error) {
+    failStartup(logger, error);
+  }
+}
+
+/** One line naming the cause and what to do; the stack only for what we cannot explain. */
+function failStartup(logger: Logger, error: unknown): never {
+  const known = describeStartupFailure(error);
+  if (known) logger.fatal({ reason: known.reason }, known.message);
+  else logger.fatal({ err: error }, 'start-up failed');
+  process.exit(1);
 }
 
 main().catch((error: unknown) => {

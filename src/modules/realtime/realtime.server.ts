@@ -8,6 +8,7 @@ import { createClient } from 'redis';
 import { Server, type Socket } from 'socket.io';
 import type { Config } from '../../shared/config';
 import type { DomainEvents } from '../../shared/domain-events';
+import { trackConnections } from '../../shared/db/database';
 import { AppError } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
 import { authenticate, type Authenticator } from '../auth/authenticate';
@@ -83,29 +84,39 @@ async function buildAdapter(config: Config, databaseUrl: string, logger: Logger)
   // Its own small pool: the adapter keeps one connection for LISTEN for as long as it runs.
   const applicationName = `ticketing-socketio-${crypto.randomBytes(4).toString('hex')}`;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 3, application_name: applicationName });
-  pool.on('error', (err) => logger.warn({ err }, 'socket.io adapter connection failed'));
+  // While we close, the adapter's last messages may meet connections we end: expected, not news.
+  let closing = false;
+  const report = (err: unknown, msg: string) => (closing ? logger.debug({ err }, msg) : logger.warn({ err }, msg));
+  pool.on('error', (err) => report(err, 'socket.io adapter connection failed'));
   // The adapter keeps its LISTEN connection checked out, where the pool's own error handling does
   // not reach: without a listener, the database restarting would crash the process.
   const clients = new Set<pg.PoolClient>();
   pool.on('connect', (client) => {
     clients.add(client);
-    client.on('error', (err) => logger.warn({ err }, 'socket.io adapter connection lost'));
+    client.on('error', (err) => report(err, 'socket.io adapter connection lost'));
   });
   pool.on('remove', (client) => clients.delete(client as pg.PoolClient));
+  const connectionsClosed = trackConnections(pool);
   return {
     kind: 'postgres' as const,
     adapter: createPostgresAdapter(pool, {
-      errorHandler: (err) => logger.warn({ err }, 'socket.io postgres adapter error'),
+      errorHandler: (err) => report(err, 'socket.io postgres adapter error'),
     }),
     /**
-     * The adapter may be reconnecting its LISTEN client when we stop (the database was away), and
-     * then never releases it: end every connection ourselves so closing cannot hang.
+     * Called after the adapter is closed (it has released its LISTEN client): the pool ends once
+     * the adapter's last messages (ADAPTER_CLOSE) are sent. The adapter may be reconnecting its
+     * LISTEN client when we stop (the database was away), and then never releases it: after a
+     * grace period every connection is ended so closing cannot hang.
      */
     close: async () => {
-      const settle = (work: Promise<unknown>) =>
-        Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
-      await settle(Promise.allSettled([...clients].map((client) => (client as unknown as pg.Client).end())));
-      await settle(pool.end());
+      closing = true;
+      const settle = (work: Promise<unknown>, ms: number) =>
+        Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, ms).unref())]);
+      const ended = pool.end();
+      await settle(ended, 2000);
+      await settle(Promise.allSettled([...clients].map((client) => (client as unknown as pg.Client).end())), 2000);
+      await settle(ended, 2000);
+      await connectionsClosed(2000);
     },
     /**
      * The adapter starts listening in the background; until it does, messages from other instances
@@ -245,8 +256,9 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
       for (const off of unsubscribe) off();
       statuses.flush();
       await stock.close();
-      // io.close() would also close a shared HTTP server; the API closes that itself.
-      io.disconnectSockets(true);
+      // Only this instance's sockets (io.disconnectSockets would tell every instance to drop
+      // theirs); io.close() would also close a shared HTTP server, which the API closes itself.
+      io.local.disconnectSockets(true);
       if (!shared) await new Promise<void>((resolve) => server.close(() => resolve()));
       io.engine.close();
       await Promise.resolve(io.of('/').adapter.close());

