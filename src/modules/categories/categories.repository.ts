@@ -7,6 +7,9 @@ export interface NewCategory {
   priceCents: number;
   totalQuantity: number;
   benefits: string[];
+  /** ISO date-times; null or absent: no bound. */
+  salesStart?: string | null;
+  salesEnd?: string | null;
 }
 
 export type CategoryChanges = Partial<NewCategory>;
@@ -26,6 +29,8 @@ export class CategoryRepository {
         price_cents: category.priceCents,
         total_quantity: category.totalQuantity,
         benefits: category.benefits,
+        sales_start: category.salesStart ?? null,
+        sales_end: category.salesEnd ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -68,6 +73,8 @@ export class CategoryRepository {
         price_cents: changes.priceCents,
         total_quantity: changes.totalQuantity,
         benefits: changes.benefits,
+        sales_start: changes.salesStart,
+        sales_end: changes.salesEnd,
         updated_at: sql`now()`,
       })
       .where('id', '=', categoryId)

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { Database } from '../../shared/db/database';
-import type { DB, EventRow } from '../../shared/db/schema';
+import type { CategoryRow, DB, EventRow } from '../../shared/db/schema';
 import type { DomainEvents } from '../../shared/domain-events';
 import { AppError, notFound } from '../../shared/errors';
 import { toCents } from '../../shared/http/schemas';
@@ -37,6 +37,8 @@ export class CategoryService {
         priceCents: toCents(input.precio),
         totalQuantity: input.cantidadTotal,
         benefits: input.beneficios,
+        salesStart: input.ventaInicio,
+        salesEnd: input.ventaFin,
       });
       await this.stock.rewrite(trx, category.id, input.cantidadTotal, input.cantidadTotal);
       return category.id;
@@ -51,6 +53,7 @@ export class CategoryService {
       const event = await this.lockManagedEvent(trx, user, eventId);
       const category = await this.categories.lockForWrite(trx, eventId, categoryId);
       if (!category) throw notFound('Category');
+      assertWindowInOrder(category, patch);
       const newTotal = patch.cantidadTotal;
       if (newTotal !== undefined && newTotal !== category.total_quantity) {
         await this.assertFitsCapacity(trx, event, newTotal, categoryId);
@@ -70,6 +73,8 @@ export class CategoryService {
         priceCents: patch.precio === undefined ? undefined : toCents(patch.precio),
         totalQuantity: newTotal,
         benefits: patch.beneficios,
+        salesStart: patch.ventaInicio,
+        salesEnd: patch.ventaFin,
       });
       return newTotal !== undefined && newTotal !== category.total_quantity;
     });
@@ -120,5 +125,16 @@ export class CategoryService {
         sumaCategorias: others + quantity,
       });
     }
+  }
+}
+
+/** The window after the patch (one bound may change alone) must not be empty. */
+function assertWindowInOrder(category: CategoryRow, patch: CategoryPatch): void {
+  const start = patch.ventaInicio === undefined ? category.sales_start : patch.ventaInicio && new Date(patch.ventaInicio);
+  const end = patch.ventaFin === undefined ? category.sales_end : patch.ventaFin && new Date(patch.ventaFin);
+  if (start && end && start >= end) {
+    throw new AppError('VALIDATION_ERROR', 'Invalid request body', [
+      { in: 'body', path: patch.ventaFin === undefined ? 'ventaInicio' : 'ventaFin', message: 'the sales window would end before it opens' },
+    ]);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { id } from '../../shared/http/wire';
+import { id, timestamp } from '../../shared/http/wire';
 
 export const categoryResponse = z
   .object({
@@ -10,6 +10,8 @@ export const categoryResponse = z
     cantidadTotal: z.int().min(1),
     disponible: z.int().min(0).describe('Buyable right now: total minus sold minus live holds'),
     beneficios: z.array(z.string()),
+    ventaInicio: timestamp.nullable().describe('When sales open (database clock); null: open'),
+    ventaFin: timestamp.nullable().describe('When sales close (database clock); null: when the event starts'),
   })
   .strict()
   .meta({ id: 'Category' });

@@ -11,5 +11,7 @@ export function presentCategory(category: CategoryWithStock): CategoryDto {
     cantidadTotal: category.total_quantity,
     disponible: category.available,
     beneficios: category.benefits,
+    ventaInicio: category.sales_start?.toISOString() ?? null,
+    ventaFin: category.sales_end?.toISOString() ?? null,
   };
 }

@@ -13,6 +13,7 @@ export function presentEvent(event: EventRow, categorias: CategoryDto[]): EventD
     capacidadTotal: event.capacity,
     precioBase: fromCents(event.base_price_cents),
     organizadorId: event.organizer_id,
+    maxPorComprador: event.max_per_buyer,
     categorias,
     createdAt: event.created_at.toISOString(),
     updatedAt: event.updated_at.toISOString(),
@@ -20,13 +21,14 @@ export function presentEvent(event: EventRow, categorias: CategoryDto[]): EventD
 }
 
 /** Each editable wire field and how it is read from a row; the type makes it list every one. */
-const EDITABLE_FIELDS: { [K in keyof EditedEventFields]-?: (event: EventRow) => NonNullable<EditedEventFields[K]> } = {
+const EDITABLE_FIELDS: { [K in keyof EditedEventFields]-?: (event: EventRow) => Exclude<EditedEventFields[K], undefined> } = {
   nombre: (e) => e.name,
   descripcion: (e) => e.description,
   fecha: (e) => e.starts_at.toISOString(),
   ubicacion: (e) => e.location,
   capacidadTotal: (e) => e.capacity,
   precioBase: (e) => fromCents(e.base_price_cents),
+  maxPorComprador: (e) => e.max_per_buyer,
 };
 
 /** The edited fields with their new values, in wire names, for the `event:update` message. */

@@ -20,6 +20,7 @@ export interface NewEvent {
   capacity: number;
   basePriceCents: number;
   organizerId: string;
+  maxPerBuyer: number | null;
 }
 
 export type EventChanges = Partial<Omit<NewEvent, 'organizerId'>>;
@@ -76,6 +77,7 @@ export class EventRepository {
         capacity: event.capacity,
         base_price_cents: event.basePriceCents,
         organizer_id: event.organizerId,
+        max_per_buyer: event.maxPerBuyer,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -112,6 +114,7 @@ export class EventRepository {
         location: changes.location,
         capacity: changes.capacity,
         base_price_cents: changes.basePriceCents,
+        max_per_buyer: changes.maxPerBuyer,
         updated_at: sql`now()`,
       })
       .where('id', '=', id)

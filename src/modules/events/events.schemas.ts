@@ -13,11 +13,19 @@ const eventFields = {
   ubicacion: text(200),
   capacidadTotal: z.number().int().min(1).max(10_000_000),
   precioBase: money,
+  maxPorComprador: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .nullable()
+    .describe('Tickets one buyer may hold or own of this event at once (live holds + confirmed); null: no limit'),
 };
 
 export const createEventBody = z.object({
   ...eventFields,
   descripcion: eventFields.descripcion.default(''),
+  maxPorComprador: eventFields.maxPorComprador.optional(),
   categorias: z.array(categoryBody).max(100).default([]),
 });
 export type CreateEventInput = z.infer<typeof createEventBody>;

@@ -76,6 +76,7 @@ export class EventService {
         capacity: input.capacidadTotal,
         basePriceCents: toCents(input.precioBase),
         organizerId: user.id,
+        maxPerBuyer: input.maxPorComprador ?? null,
       });
       for (const c of input.categorias) {
         const category = await this.categories.insert(trx, event.id, {
@@ -83,6 +84,8 @@ export class EventService {
           priceCents: toCents(c.precio),
           totalQuantity: c.cantidadTotal,
           benefits: c.beneficios,
+          salesStart: c.ventaInicio,
+          salesEnd: c.ventaFin,
         });
         await this.stock.rewrite(trx, category.id, c.cantidadTotal, c.cantidadTotal);
       }
@@ -99,6 +102,7 @@ export class EventService {
       location: patch.ubicacion,
       capacity: patch.capacidadTotal,
       basePriceCents: patch.precioBase === undefined ? undefined : toCents(patch.precioBase),
+      maxPerBuyer: patch.maxPorComprador,
     };
     const { before, after } = await this.db.transaction().execute(async (trx) => {
       const event = await this.events.lockForWrite(trx, id);

@@ -12,6 +12,11 @@ export const eventResponse = z
     capacidadTotal: z.int(),
     precioBase: z.number(),
     organizadorId: id,
+    maxPorComprador: z
+      .int()
+      .min(1)
+      .nullable()
+      .describe('Tickets one buyer may hold or own of this event at once (live holds + confirmed); null: no limit'),
     categorias: z.array(categoryResponse),
     createdAt: timestamp,
     updatedAt: timestamp,
@@ -24,7 +29,7 @@ export const eventPage = pageOf(eventResponse, 'EventPage');
 
 /** The fields an organizer edits; `event:update` carries the edited ones with their new values. */
 export const editedEventFields = eventResponse
-  .pick({ nombre: true, descripcion: true, fecha: true, ubicacion: true, capacidadTotal: true, precioBase: true })
+  .pick({ nombre: true, descripcion: true, fecha: true, ubicacion: true, capacidadTotal: true, precioBase: true, maxPorComprador: true })
   .partial()
   .strict();
 export type EditedEventFields = z.infer<typeof editedEventFields>;

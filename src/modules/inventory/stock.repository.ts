@@ -20,16 +20,29 @@ export function splitIntoBuckets(available: number, totalQuantity: number): numb
  * done by the `take_stock()` database function, called from `OrderRepository.reserve`.
  */
 export class StockRepository {
-  /** Available tickets per category (categories without buckets are absent). */
-  async availability(db: Executor, categoryIds: readonly string[]): Promise<Map<string, number>> {
+  /**
+   * Available tickets per category, with when its sales close (null: when the event starts), so a
+   * sold-out answer kept in memory is not given for a category whose window has closed since.
+   */
+  async saleState(
+    db: Executor,
+    categoryIds: readonly string[],
+  ): Promise<Map<string, { available: number; salesEnd: Date | null }>> {
     if (categoryIds.length === 0) return new Map();
     const rows = await db
-      .selectFrom('category_stock')
-      .select(['category_id', sql<number>`sum(available)::int`.as('available')])
-      .where('category_id', 'in', categoryIds)
-      .groupBy('category_id')
+      .selectFrom('ticket_categories as c')
+      .select((eb) => [
+        'c.id',
+        'c.sales_end',
+        eb
+          .selectFrom('category_stock as s')
+          .select(sql<number>`coalesce(sum(s.available), 0)::int`.as('available'))
+          .whereRef('s.category_id', '=', 'c.id')
+          .as('available'),
+      ])
+      .where('c.id', 'in', categoryIds)
       .execute();
-    return new Map(rows.map((r) => [r.category_id, r.available]));
+    return new Map(rows.map((r) => [r.id, { available: r.available ?? 0, salesEnd: r.sales_end }]));
   }
 
   /**

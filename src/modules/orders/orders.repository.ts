@@ -25,15 +25,31 @@ export interface NewOrder {
 export type ReservationResult =
   | { ok: true; order: OrderWithItems }
   | { ok: false; reason: 'EVENT_NOT_FOUND' | 'EVENT_STARTED' | 'INSUFFICIENT_STOCK' }
-  | { ok: false; reason: 'FOREIGN_CATEGORIES'; positions: number[] };
+  | { ok: false; reason: 'FOREIGN_CATEGORIES'; positions: number[] }
+  | { ok: false; reason: 'SALES_CLOSED'; closed: ClosedCategory[] }
+  | { ok: false; reason: 'LIMIT_EXCEEDED'; max: number; current: number; requested: number };
 
-/** SQLSTATEs raised by reserve_order() (migrations/0003). */
-const RESERVATION_ERRORS: Record<string, 'EVENT_NOT_FOUND' | 'EVENT_STARTED' | 'INSUFFICIENT_STOCK' | 'FOREIGN_CATEGORIES'> = {
+/** A category of the order outside its sales window, with that window. */
+export interface ClosedCategory {
+  categoryId: string;
+  salesStart: Date | null;
+  salesEnd: Date | null;
+}
+
+/** SQLSTATEs raised by reserve_order() (migrations/0003, 0005). */
+const RESERVATION_ERRORS: Record<
+  string,
+  'EVENT_NOT_FOUND' | 'EVENT_STARTED' | 'INSUFFICIENT_STOCK' | 'FOREIGN_CATEGORIES' | 'SALES_CLOSED' | 'LIMIT_EXCEEDED'
+> = {
   TK404: 'EVENT_NOT_FOUND',
   TK409: 'EVENT_STARTED',
   TK001: 'INSUFFICIENT_STOCK',
   TK400: 'FOREIGN_CATEGORIES',
+  TK423: 'SALES_CLOSED',
+  TK429: 'LIMIT_EXCEEDED',
 };
+
+const toDate = (value: string | null) => (value === null ? null : new Date(value));
 
 export interface OrderFilters {
   userId?: string;
@@ -57,7 +73,7 @@ export class OrderRepository {
   ) {}
 
   /**
-   * The whole purchase in one statement (`reserve_order()`, migrations/0003): checks, prices, takes
+   * The whole purchase in one statement (`reserve_order()`, migrations/0005): checks, prices, takes
    * every line's stock or none and records the order, so bucket locks are held only while the
    * server runs it. A named (prepared) statement: parsed and planned once per connection.
    */
@@ -94,6 +110,18 @@ export class OrderRepository {
       const reason = code ? RESERVATION_ERRORS[code] : undefined;
       if (reason === 'FOREIGN_CATEGORIES') {
         return { ok: false, reason, positions: (detail ?? '').split(',').map(Number) };
+      }
+      if (reason === 'SALES_CLOSED') {
+        const closed = JSON.parse(detail ?? '[]') as Array<{ category_id: string; sales_start: string | null; sales_end: string | null }>;
+        return {
+          ok: false,
+          reason,
+          closed: closed.map((c) => ({ categoryId: c.category_id, salesStart: toDate(c.sales_start), salesEnd: toDate(c.sales_end) })),
+        };
+      }
+      if (reason === 'LIMIT_EXCEEDED') {
+        const [max, current, requested] = (detail ?? '').split(',').map(Number) as [number, number, number];
+        return { ok: false, reason, max, current, requested };
       }
       if (reason) return { ok: false, reason };
       throw error;

@@ -12,7 +12,13 @@ import type { StockRepository } from '../inventory/stock.repository';
 import { assertCanConfirmOrder, canCancelOrder, canSeeOrder } from '../policy/policy';
 import { presentOrder, presentOrderHistory, type OrderWithItems } from './order.presenter';
 import type { OrderDto, OrderHistoryDto } from './orders.wire';
-import type { OrderFilters, OrderRepository, RequestedLine, ReservationResult } from './orders.repository';
+import type {
+  ClosedCategory,
+  OrderFilters,
+  OrderRepository,
+  RequestedLine,
+  ReservationResult,
+} from './orders.repository';
 import type { ConfirmOrderInput, CreateOrderInput } from './orders.schemas';
 
 export interface OrderSettings {
@@ -41,9 +47,15 @@ function requestHash(input: CreateOrderInput): string {
  */
 const SOLD_OUT_TTL_MS = 1000;
 
+/** A category seen sold out: its event, and when its sales close (ms; null: when the event starts). */
+interface SoldOut {
+  eventId: string;
+  closesAt: number | null;
+}
+
 export class OrderService {
   /** Sold-out categories → their event: a rush on a sold-out category costs no transaction. */
-  private readonly soldOut = new TtlCache<string, string>(SOLD_OUT_TTL_MS);
+  private readonly soldOut = new TtlCache<string, SoldOut>(SOLD_OUT_TTL_MS);
 
   constructor(
     private readonly db: Database,
@@ -55,6 +67,8 @@ export class OrderService {
     const forget = ({ categoryIds }: { categoryIds: string[] }) => categoryIds.forEach((id) => this.soldOut.delete(id));
     bus.subscribe('stock.changed', forget);
     bus.subscribe('stock.changed-elsewhere', forget);
+    // A category edit may move its sales window: SALES_CLOSED must not be answered as sold out.
+    bus.subscribe('event.catalog-changed', ({ eventId }) => this.soldOut.deleteWhere((s) => s.eventId === eventId));
   }
 
   /**
@@ -80,7 +94,12 @@ export class OrderService {
     }
     const eventId = input.eventoId.toLowerCase();
     const lines = input.tickets.map((t) => ({ categoryId: t.categoriaId.toLowerCase(), quantity: t.cantidad }));
-    const soldOut = lines.filter((l) => this.soldOut.get(l.categoryId) === eventId);
+    const now = Date.now();
+    const soldOut = lines.filter((l) => {
+      const known = this.soldOut.get(l.categoryId);
+      // Past its closing time the database answers, with SALES_CLOSED.
+      return known?.eventId === eventId && (known.closesAt === null || known.closesAt > now);
+    });
     if (soldOut.length > 0) {
       throw new AppError(
         'INSUFFICIENT_STOCK',
@@ -244,19 +263,33 @@ export class OrderService {
         );
       case 'INSUFFICIENT_STOCK':
         return this.insufficientStock(eventId, lines);
+      case 'SALES_CLOSED':
+        return salesClosed(result.closed);
+      case 'LIMIT_EXCEEDED':
+        return new AppError(
+          'LIMIT_EXCEEDED',
+          `At most ${result.max} tickets of this event per buyer; you already hold or own ${result.current}`,
+          { maxPorComprador: result.max, actuales: result.current, solicitadas: result.requested },
+        );
     }
   }
 
   private async insufficientStock(eventId: string, lines: RequestedLine[]): Promise<AppError> {
     const stamps = new Map(lines.map((l) => [l.categoryId, this.soldOut.stamp(l.categoryId)]));
-    const available = await this.stock.availability(this.db, lines.map((l) => l.categoryId));
+    const state = await this.stock.saleState(this.db, lines.map((l) => l.categoryId));
     for (const l of lines) {
-      if ((available.get(l.categoryId) ?? 0) === 0) this.soldOut.setIfUnchanged(l.categoryId, stamps.get(l.categoryId)!, eventId);
+      const category = state.get(l.categoryId);
+      if (category && category.available === 0) {
+        this.soldOut.setIfUnchanged(l.categoryId, stamps.get(l.categoryId)!, {
+          eventId,
+          closesAt: category.salesEnd?.getTime() ?? null,
+        });
+      }
     }
     const all = lines.map((l) => ({
       categoriaId: l.categoryId,
       solicitadas: l.quantity,
-      disponibles: available.get(l.categoryId) ?? 0,
+      disponibles: state.get(l.categoryId)?.available ?? 0,
     }));
     // A line can look fine again a moment later (someone cancelled); then still say what was asked.
     const short = all.filter((l) => l.solicitadas > l.disponibles);
@@ -273,4 +306,23 @@ export class OrderService {
       expiresAt: order.expires_at,
     });
   }
+}
+
+/** Says when each closed category opens or closed, so the client can show it. */
+function salesClosed(closed: ClosedCategory[]): AppError {
+  const first = closed[0];
+  const now = Date.now();
+  const message =
+    first?.salesStart && first.salesStart.getTime() > now
+      ? `Sales for this category open at ${first.salesStart.toISOString()}`
+      : `Sales for this category closed at ${first?.salesEnd?.toISOString() ?? 'an earlier time'}`;
+  return new AppError(
+    'SALES_CLOSED',
+    message,
+    closed.map((c) => ({
+      categoriaId: c.categoryId,
+      ventaInicio: c.salesStart?.toISOString() ?? null,
+      ventaFin: c.salesEnd?.toISOString() ?? null,
+    })),
+  );
 }

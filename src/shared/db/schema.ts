@@ -25,6 +25,8 @@ export interface EventsTable {
   capacity: number;
   base_price_cents: number;
   organizer_id: string;
+  /** Tickets one buyer may hold or own of this event; null: no limit. */
+  max_per_buyer: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -37,6 +39,9 @@ export interface TicketCategoriesTable {
   total_quantity: number;
   benefits: string[];
   low_stock_alerted: Generated<boolean>;
+  /** The sales window; null: open from creation, or until the event starts. */
+  sales_start: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  sales_end: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
