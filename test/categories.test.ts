@@ -139,6 +139,8 @@ describe('POST /api/events/:id/categories', () => {
       cantidadTotal: 50,
       disponible: 50,
       beneficios: ['Backstage', 'Drink'],
+      ventaInicio: null,
+      ventaFin: null,
     });
     expect(await listCategories(event.id).then((r) => r.body)).toContainEqual(res.body);
     expect((await svc.api().get(`/api/events/${event.id}`)).body.categorias).toContainEqual(res.body);

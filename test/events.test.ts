@@ -97,6 +97,7 @@ describe('POST /api/events', () => {
       capacidadTotal: 500,
       precioBase: 49.99,
       organizadorId: organizer.id,
+      maxPorComprador: null,
       categorias: [
         {
           id: expect.stringMatching(UUID),
@@ -106,6 +107,8 @@ describe('POST /api/events', () => {
           cantidadTotal: 300,
           disponible: 300,
           beneficios: [],
+          ventaInicio: null,
+          ventaFin: null,
         },
         {
           id: expect.stringMatching(UUID),
@@ -115,6 +118,8 @@ describe('POST /api/events', () => {
           cantidadTotal: 100,
           disponible: 100,
           beneficios: ['Meet & greet', 'Parking'],
+          ventaInicio: null,
+          ventaFin: null,
         },
       ],
       createdAt: expect.stringMatching(ISO_UTC),
