@@ -349,3 +349,108 @@ export async function bareExpress(connections: number, durationS: number): Promi
     child.kill();
   }
 }
+
+/** utime + stime of a process so far, in milliseconds (Linux /proc; 0 elsewhere). */
+export async function cpuMs(pid: number | undefined): Promise<number> {
+  if (!pid) return 0;
+  try {
+    const stat = await import('node:fs/promises').then((fs) => fs.readFile(`/proc/${pid}/stat`, 'utf8'));
+    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Math.round((ticks * 1000) / 100);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * `sockets` anonymous clients emitting `join:event` in a loop (each keeps `inFlight` joins
+ * outstanding) until `stop` resolves: the abuse the per-socket join limit and the event cache are
+ * for. Returns the joins answered per second and how they were answered.
+ */
+export async function joinFlood(options: {
+  url: string;
+  eventIds: string[];
+  sockets: number;
+  inFlight: number;
+  stop: Promise<void>;
+}): Promise<{ sockets: number; answeredPerSecond: number; answers: Record<string, number> }> {
+  const sockets = await Promise.all(Array.from({ length: options.sockets }, () => connectClient(options.url)));
+  const answers: Record<string, number> = {};
+  let stopped = false;
+  void options.stop.then(() => (stopped = true));
+  const started = performance.now();
+  await Promise.all(
+    sockets.flatMap((socket, s) =>
+      Array.from({ length: options.inFlight }, async (_, k) => {
+        for (let i = 0; !stopped && socket.connected; i++) {
+          const eventId = options.eventIds[(s + k + i) % options.eventIds.length];
+          const ack = await new Promise<{ ok: boolean; error?: { code: string } }>((resolve) =>
+            socket.timeout(5000).emit('join:event', { eventId }, (err: unknown, reply: { ok: boolean; error?: { code: string } }) =>
+              resolve(err ? { ok: false, error: { code: 'TIMEOUT' } } : reply),
+            ),
+          );
+          const key = ack.ok ? 'ok' : (ack.error?.code ?? 'error');
+          answers[key] = (answers[key] ?? 0) + 1;
+        }
+      }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  for (const s of sockets) s.disconnect();
+  const total = Object.values(answers).reduce((a, b) => a + b, 0);
+  return { sockets: options.sockets, answeredPerSecond: Math.round(total / seconds), answers };
+}
+
+export interface FloodComparison {
+  durationS: number;
+  /** Flash sale alone, before and after the flooded run (their mean is the baseline). */
+  alone: LoadResult[];
+  flooded: LoadResult;
+  flood: Awaited<ReturnType<typeof joinFlood>>;
+  /** Reservations/s with the flood ÷ mean reservations/s without it. */
+  ratio: number;
+  /** Service CPU per successful reservation (µs), alone (mean) and beside the flood. */
+  serverCpuUsPerReservation: { alone: number; flooded: number };
+}
+
+/**
+ * The flash sale alone, then beside `sockets` join-flooding clients, then alone again, in one run:
+ * the flood must not take the sale's throughput (the contract: ≥ 90 % kept).
+ */
+export async function flashBesideJoinFlood(options: {
+  url: string;
+  serverPid: number | undefined;
+  flash: () => Promise<LoadResult>;
+  eventIds: string[];
+  sockets: number;
+  durationS: number;
+}): Promise<FloodComparison> {
+  const measured = async (work: () => Promise<LoadResult>) => {
+    const before = await cpuMs(options.serverPid);
+    const result = await work();
+    const cpu = (await cpuMs(options.serverPid)) - before;
+    const successes = result.successesPerSecond * options.durationS;
+    return { result, cpuUs: successes > 0 ? Math.round((cpu * 1000) / successes) : 0 };
+  };
+  const first = await measured(options.flash);
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const flooding = joinFlood({ url: options.url, eventIds: options.eventIds, sockets: options.sockets, inFlight: 4, stop: stopped });
+  // Let the flood reach full speed before the sale starts.
+  await new Promise((r) => setTimeout(r, 1000));
+  const flooded = await measured(options.flash);
+  stop();
+  const flood = await flooding;
+  const second = await measured(options.flash);
+  const baseline = (first.result.successesPerSecond + second.result.successesPerSecond) / 2;
+  return {
+    durationS: options.durationS,
+    alone: [first.result, second.result],
+    flooded: flooded.result,
+    flood,
+    ratio: baseline > 0 ? Math.round((flooded.result.successesPerSecond / baseline) * 100) / 100 : 0,
+    serverCpuUsPerReservation: { alone: Math.round((first.cpuUs + second.cpuUs) / 2), flooded: flooded.cpuUs },
+  };
+}

@@ -28,6 +28,7 @@ import { AdminService } from './modules/admin/admin.service';
 import { OrderRepository } from './modules/orders/orders.repository';
 import { orderRoutes } from './modules/orders/orders.routes';
 import { OrderService } from './modules/orders/orders.service';
+import { RateLimits } from './modules/onsale/rate-limits';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
@@ -57,7 +58,20 @@ export function createServices(deps: AppDeps) {
   const categories = new CategoryRepository(db);
   const stock = new StockRepository();
   const orders = new OrderService(db, new OrderRepository(db, deps.pool), stock, bus, config.orders);
+  const rateLimits = new RateLimits(
+    {
+      store: config.rateLimits.store,
+      redisUrl: config.redisUrl,
+      ordersPerMinute: config.rateLimits.ordersPerMinute,
+      authPerMinute: config.auth.rateLimitPerMinute,
+      loginFailuresPerAccount: config.rateLimits.loginFailuresPerAccount,
+      loginLockSeconds: config.rateLimits.loginLockSeconds,
+    },
+    deps.pool,
+    deps.logger,
+  );
   return {
+    rateLimits,
     metrics: new Metrics(),
     tokens,
     authenticator,
@@ -137,12 +151,15 @@ export function createApp(deps: AppDeps, services: Services): Express {
   app.use(express.json({ limit: '100kb' }));
 
   // The hot routes first: Express tries the layers in order for every request.
-  app.use('/api/orders', orderRoutes({ orders: services.orders, auth: services.authenticator, metrics: services.metrics }));
+  app.use(
+    '/api/orders',
+    orderRoutes({ orders: services.orders, auth: services.authenticator, metrics: services.metrics, limits: services.rateLimits }),
+  );
   app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, auth: services.authenticator }));
   app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));
   app.use(
     '/api/auth',
-    authRoutes({ auth: services.auth, authenticator: services.authenticator, rateLimitPerMinute: config.auth.rateLimitPerMinute }),
+    authRoutes({ auth: services.auth, authenticator: services.authenticator, limits: services.rateLimits }),
   );
   app.use('/api/admin', adminRoutes({ admin: services.admin, orders: services.orders, auth: services.authenticator }));
   // Where browsers reach Socket.IO: null means the same origin as this API.

@@ -74,7 +74,21 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 
 export async function startService(config: Config, logger: Logger): Promise<RunningService> {
   const { database, embedded, url: databaseUrl } = await openDatabase(config, logger);
+  // Bulkheads: real-time reads (a join flood's cache misses, stock snapshots) and background jobs
+  // (hold expiry) get their own small pools, so they can never take the connections purchases
+  // need, and a flood of reads can never delay the release of holds.
+  const realtimeDatabase = createDatabase(
+    { ...config.db, url: databaseUrl, poolSize: config.db.realtimePoolSize, applicationName: 'ticketing-realtime' },
+    logger,
+  );
+  const jobsDatabase = createDatabase(
+    { ...config.db, url: databaseUrl, poolSize: config.db.jobsPoolSize, applicationName: 'ticketing-jobs' },
+    logger,
+  );
+  let closeRateLimits = async (): Promise<void> => undefined;
   const releaseDatabase = async () => {
+    await closeRateLimits();
+    await Promise.all([realtimeDatabase.close(), jobsDatabase.close()]);
     await database.close();
     if (embedded) await embedded.stop().catch((err) => logger.warn({ err }, 'embedded PostgreSQL stop failed'));
   };
@@ -98,6 +112,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       lifecycle,
     };
     services = createServices(deps);
+    const limits = services.rateLimits;
+    closeRateLimits = () => limits.close();
     app = createApp(deps, services);
     server = http.createServer(app);
     // Keep-alive longer than a typical load balancer's idle timeout, so the balancer closes first.
@@ -110,7 +126,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       httpServer: server,
       databaseUrl,
       auth: services.authenticator,
-      repository: new RealtimeRepository(database.db, config.lowStockThreshold),
+      repository: new RealtimeRepository(realtimeDatabase.db, config.lowStockThreshold),
       bus,
     });
   } catch (error) {
@@ -120,6 +136,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   }
   logger.info({ port, database: embedded ? 'embedded' : 'external' }, 'HTTP API listening');
   const expiryJob = new ExpiryJob(services.orders, logger, {
+    db: jobsDatabase.db,
     intervalMs: config.orders.expiryIntervalMs,
     batchSize: config.orders.expiryBatchSize,
   });

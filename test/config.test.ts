@@ -45,7 +45,8 @@ describe('configuration', () => {
       loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'your-super-secure-secret-key-change-in-production' }),
     ).toThrow(/too weak/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, BCRYPT_COST: '10' })).toThrow(/BCRYPT_COST/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).auth.jwtSecret).toBe(strong);
+    const guards = { TRUST_PROXY: 'false', METRICS_TOKEN: 'metrics-token-0123456789' };
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, ...guards }).auth.jwtSecret).toBe(strong);
   });
 
   it('treats empty values as unset', () => {

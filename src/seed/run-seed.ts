@@ -7,14 +7,32 @@ import { DomainEvents } from '../shared/domain-events';
 import { createLogger } from '../shared/logger';
 import { SEED_USERS, seed } from './seed';
 
+/**
+ * The seed creates accounts whose passwords are published (README, API.md): never in production
+ * unless asked for explicitly, e.g. for a throwaway demo host.
+ */
+function seedRefusal(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.NODE_ENV !== 'production' || env.ALLOW_SEED_IN_PRODUCTION === 'true') return undefined;
+  return (
+    'Refusing to seed with NODE_ENV=production: the seed creates accounts with published passwords. ' +
+    'Set ALLOW_SEED_IN_PRODUCTION=true only for a throwaway demo.'
+  );
+}
+
 /** `npm run seed`: same database selection as `npm start` (DATABASE_URL, else the embedded one). */
 async function main() {
+  const refusal = seedRefusal(process.env);
+  if (refusal) {
+    console.error(refusal);
+    process.exit(1);
+  }
   const config = loadConfig();
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const { database, embedded } = await openDatabase(config, logger);
+  let services: ReturnType<typeof createServices> | undefined;
   try {
     await migrate(database.pool, logger);
-    const services = createServices({
+    services = createServices({
       config,
       logger,
       db: database.db,
@@ -32,6 +50,7 @@ async function main() {
     console.log('Accounts:');
     for (const u of SEED_USERS) console.log(`  ${u.role.padEnd(12)} ${u.email} / ${u.password}`);
   } finally {
+    await services?.rateLimits.close();
     await database.close();
     await embedded?.stop();
   }

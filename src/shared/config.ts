@@ -39,6 +39,8 @@ const envSchema = z
     DB_LOCK_TIMEOUT_MS: intInRange(50, 60_000).default(1000),
     DB_STATEMENT_TIMEOUT_MS: intInRange(100, 600_000).default(10_000),
     DB_CONNECT_TIMEOUT_MS: intInRange(100, 60_000).default(3000),
+    DB_REALTIME_POOL_SIZE: intInRange(1, 50).default(2),
+    DB_JOBS_POOL_SIZE: intInRange(1, 50).default(2),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_EXPIRES_IN: z.string().regex(DURATION, 'must look like 3600, 15m, 12h or 7d').default('7d'),
     BCRYPT_COST: intInRange(4, 15).default(12),
@@ -46,15 +48,23 @@ const envSchema = z
     MAX_TICKETS_PER_ORDER: intInRange(1, 1000).default(10),
     LOW_STOCK_THRESHOLD: lowStockThreshold.default({ kind: 'percent', value: 10 }),
     AUTH_RATE_LIMIT_PER_MINUTE: intInRange(1, 100_000).default(20),
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: intInRange(1, 100_000).default(10),
+    LOGIN_LOCK_MINUTES: intInRange(1, 24 * 60).default(15),
+    ORDER_RATE_LIMIT_PER_MINUTE: intInRange(1, 10_000_000).default(30),
+    RATE_LIMIT_STORE: z.enum(['memory', 'redis', 'postgres']).optional(),
+    SOCKET_JOINS_PER_10S: intInRange(1, 100_000).default(20),
+    SOCKET_MAX_EVENT_ROOMS: intInRange(1, 100_000).default(50),
     EXPIRY_INTERVAL_MS: intInRange(50, 60_000).default(500),
     EXPIRY_BATCH_SIZE: intInRange(1, 10_000).default(1000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     CORS_ORIGIN: z.string().min(1).default('*'),
+    // No default in production (see below): whether clients' addresses come from X-Forwarded-For
+    // decides what the per-address rate limits count, so it must be a decision.
     TRUST_PROXY: z
       .enum(['true', 'false'])
-      .default('false')
-      .transform((v) => v === 'true'),
+      .optional()
+      .transform((v) => (v === undefined ? undefined : v === 'true')),
     SHUTDOWN_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
     SHUTDOWN_DRAIN_MS: intInRange(0, 120_000).default(0),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -73,6 +83,23 @@ const envSchema = z
     if (env.NODE_ENV === 'production' && env.BCRYPT_COST < 12) {
       ctx.addIssue({ code: 'custom', path: ['BCRYPT_COST'], message: 'must be at least 12 in production' });
     }
+    if (env.NODE_ENV === 'production' && env.TRUST_PROXY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TRUST_PROXY'],
+        message: 'must be set explicitly when NODE_ENV=production: true behind one reverse proxy, false when clients connect directly',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.METRICS_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['METRICS_TOKEN'],
+        message: 'is required when NODE_ENV=production (GET /metrics shows business figures), e.g. `openssl rand -hex 24`',
+      });
+    }
+    if (env.RATE_LIMIT_STORE === 'redis' && !env.REDIS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['RATE_LIMIT_STORE'], message: 'redis needs REDIS_URL' });
+    }
   });
 
 export type Env = z.infer<typeof envSchema>;
@@ -87,6 +114,9 @@ export interface Config {
     url: string | undefined;
     embeddedPort: number;
     poolSize: number;
+    /** Bulkheads: real-time reads and background jobs never take the purchase pool's connections. */
+    realtimePoolSize: number;
+    jobsPoolSize: number;
     lockTimeoutMs: number;
     statementTimeoutMs: number;
     connectTimeoutMs: number;
@@ -99,6 +129,13 @@ export interface Config {
     bcryptCost: number;
     rateLimitPerMinute: number;
   };
+  rateLimits: {
+    /** memory: this instance only; redis / postgres: shared by every instance. */
+    store: 'memory' | 'redis' | 'postgres';
+    ordersPerMinute: number;
+    loginFailuresPerAccount: number;
+    loginLockSeconds: number;
+  };
   orders: {
     reservationTimeoutMs: number;
     maxTicketsPerOrder: number;
@@ -106,6 +143,8 @@ export interface Config {
     expiryBatchSize: number;
   };
   lowStockThreshold: Env['LOW_STOCK_THRESHOLD'];
+  /** Per Socket.IO connection: `join:event` attempts per 10 s, and event rooms at once. */
+  sockets: { joinsPer10s: number; maxEventRooms: number };
   logLevel: Env['LOG_LEVEL'];
   redisUrl: string | undefined;
   corsOrigin: string;
@@ -141,6 +180,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       url: env.DATABASE_URL,
       embeddedPort: env.EMBEDDED_PG_PORT,
       poolSize: env.DB_POOL_SIZE,
+      realtimePoolSize: env.DB_REALTIME_POOL_SIZE,
+      jobsPoolSize: env.DB_JOBS_POOL_SIZE,
       lockTimeoutMs: env.DB_LOCK_TIMEOUT_MS,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS,
@@ -152,6 +193,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       bcryptCost: env.BCRYPT_COST,
       rateLimitPerMinute: env.AUTH_RATE_LIMIT_PER_MINUTE,
     },
+    rateLimits: {
+      store: env.RATE_LIMIT_STORE ?? (env.REDIS_URL ? 'redis' : 'memory'),
+      ordersPerMinute: env.ORDER_RATE_LIMIT_PER_MINUTE,
+      loginFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      loginLockSeconds: env.LOGIN_LOCK_MINUTES * 60,
+    },
     orders: {
       reservationTimeoutMs: Math.round(env.ORDER_RESERVATION_TIMEOUT_MINUTES * 60_000),
       maxTicketsPerOrder: env.MAX_TICKETS_PER_ORDER,
@@ -159,10 +206,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       expiryBatchSize: env.EXPIRY_BATCH_SIZE,
     },
     lowStockThreshold: env.LOW_STOCK_THRESHOLD,
+    sockets: { joinsPer10s: env.SOCKET_JOINS_PER_10S, maxEventRooms: env.SOCKET_MAX_EVENT_ROOMS },
     logLevel: env.LOG_LEVEL,
     redisUrl: env.REDIS_URL,
     corsOrigin: env.CORS_ORIGIN,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy: env.TRUST_PROXY ?? false,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     metricsToken: env.METRICS_TOKEN,

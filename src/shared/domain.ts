@@ -61,6 +61,8 @@ export const SOCKET_ACK_ERROR_CODES = [
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
+  'RATE_LIMITED',
+  'LIMIT_EXCEEDED',
   'INTERNAL',
 ] as const satisfies readonly ErrorCode[];
 export type SocketAckErrorCode = (typeof SOCKET_ACK_ERROR_CODES)[number];

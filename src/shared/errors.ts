@@ -7,6 +7,8 @@ import { ERROR_STATUS, type ErrorCode } from './domain';
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details?: unknown;
+  /** Sent as `Retry-After` (seconds) with the error, e.g. by rate limits. */
+  retryAfterSeconds?: number;
 
   constructor(code: ErrorCode, message: string, details?: unknown) {
     // Expected outcomes (sold out, not found, …) need no stack trace, and capturing one is a

@@ -23,6 +23,9 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    // Suites send many orders and logins per account; the limits have their own suite.
+    ORDER_RATE_LIMIT_PER_MINUTE: '10000000',
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '100000',
     DB_POOL_SIZE: '8',
     ...overrides,
   };

@@ -1,6 +1,6 @@
 import { ApiError, NETWORK_ERROR } from './api';
-import { h } from './dom';
-import type { StockShortage, ValidationDetail } from './types';
+import { formatShortDate, h } from './dom';
+import type { LimitExceeded, SalesClosed, StockShortage, ValidationDetail } from './types';
 
 /** Human names for the wire's field paths, used in validation messages. */
 const FIELD_NAMES: Record<string, string> = {
@@ -24,6 +24,9 @@ const FIELD_NAMES: Record<string, string> = {
   eventoId: 'Event',
   categorias: 'Categories',
   q: 'Search text',
+  maxPorComprador: 'Tickets per buyer',
+  ventaInicio: 'Sales open',
+  ventaFin: 'Sales close',
   page: 'Page',
   limit: 'Page size',
 };
@@ -52,7 +55,7 @@ export interface Described {
 }
 
 export interface DescribeContext {
-  /** categoriaId → name, to name the categories in INSUFFICIENT_STOCK details. */
+  /** categoriaId → name, to name the categories in INSUFFICIENT_STOCK and SALES_CLOSED details. */
   categoryNames?: Map<string, string>;
 }
 
@@ -113,6 +116,31 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
       });
       return { title: 'Not enough tickets left. Nothing was reserved; adjust the quantities and try again.', items };
     }
+    case 'LIMIT_EXCEEDED': {
+      const d = (error.details ?? {}) as Partial<LimitExceeded>;
+      if (typeof d.maxPorComprador !== 'number') {
+        return { title: 'That would take you over the number of tickets one person may have for this event.', items: [] };
+      }
+      const left = Math.max(0, d.maxPorComprador - (d.actuales ?? 0));
+      return {
+        title: `Each person can have at most ${d.maxPorComprador} ticket${d.maxPorComprador === 1 ? '' : 's'} for this event. Nothing was reserved.`,
+        items: [
+          `You already have ${d.actuales ?? 0} (reserved or bought) and asked for ${d.solicitadas ?? 0} more.`,
+          left > 0 ? `You can still get ${left}.` : 'You cannot get more for this event.',
+        ],
+      };
+    }
+    case 'SALES_CLOSED': {
+      const closed = Array.isArray(error.details) ? (error.details as SalesClosed[]) : [];
+      const now = Date.now();
+      const items = closed.map((c) => {
+        const name = context.categoryNames?.get(c.categoriaId) ?? 'A category';
+        if (c.ventaInicio && Date.parse(c.ventaInicio) > now) return `${name}: sales open on ${formatShortDate(c.ventaInicio)}.`;
+        if (c.ventaFin) return `${name}: sales closed on ${formatShortDate(c.ventaFin)}.`;
+        return `${name}: not on sale right now.`;
+      });
+      return { title: 'These tickets are not on sale right now. Nothing was reserved.', items };
+    }
     case 'ORDER_EXPIRED':
       return {
         title: 'This reservation has expired and its tickets went back on sale. Nothing was charged; please reserve again.',
@@ -135,8 +163,11 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
     case 'PAYLOAD_TOO_LARGE':
       return { title: 'What you sent is too large. Shorten the text and try again.', items: [] };
     case 'RATE_LIMITED': {
-      const wait = error.retryAfter ? `${error.retryAfter} seconds` : 'a minute';
-      return { title: `Too many attempts. Please wait ${wait} and try again.`, items: [] };
+      const wait = error.retryAfter ? `${error.retryAfter} second${error.retryAfter === 1 ? '' : 's'}` : 'a minute';
+      return {
+        title: `Too many attempts in a short time. Please wait ${wait} and try again.`,
+        items: ['This limit keeps sales fair for everyone; nothing was reserved or changed.'],
+      };
     }
     case 'SERVICE_UNAVAILABLE':
       return { title: 'The service is busy right now. Please try again in a moment.', items: [] };

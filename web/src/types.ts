@@ -10,7 +10,13 @@ export type { Page, ValidationDetail } from '../../src/shared/http/wire';
 export type { SessionDto as AuthResult, UserDto as User } from '../../src/modules/auth/auth.wire';
 export type { CategoryDto as Category } from '../../src/modules/categories/categories.wire';
 export type { EventDto as TicketEvent } from '../../src/modules/events/events.wire';
-export type { OrderDto as Order, OrderLineDto as OrderLine, StockShortage } from '../../src/modules/orders/orders.wire';
+export type {
+  LimitExceeded,
+  OrderDto as Order,
+  OrderLineDto as OrderLine,
+  SalesClosed,
+  StockShortage,
+} from '../../src/modules/orders/orders.wire';
 export type { SalesCategoryDto as SalesCategory, SalesDto as Sales } from '../../src/modules/admin/admin.wire';
 export type {
   Ack,

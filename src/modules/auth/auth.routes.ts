@@ -1,32 +1,38 @@
-import { Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { Router, type Request } from 'express';
 import { AppError } from '../../shared/errors';
 import { parseBody } from '../../shared/http/validate';
+import type { RateLimits } from '../onsale/rate-limits';
 import { caller, requireAuth } from './auth.middleware';
 import type { Authenticator } from './authenticate';
 import { loginBody, registerBody } from './auth.schemas';
 import type { AuthService } from './auth.service';
 
-/** Per client (IP) and per endpoint: slows password guessing and mass sign-ups. */
-function authRateLimit(perMinute: number) {
-  return rateLimit({
-    windowMs: 60_000,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    handler: (_req, _res, next) => next(new AppError('RATE_LIMITED', 'Too many attempts; try again in a minute')),
-  });
-}
+/** The client's address as Express sees it (X-Forwarded-For only with TRUST_PROXY=true). */
+const address = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
-export function authRoutes(deps: { auth: AuthService; authenticator: Authenticator; rateLimitPerMinute: number }): Router {
+export function authRoutes(deps: { auth: AuthService; authenticator: Authenticator; limits: RateLimits }): Router {
   const router = Router();
 
-  router.post('/register', authRateLimit(deps.rateLimitPerMinute), async (req, res) => {
+  // Per address and endpoint, counted before validation: slows password guessing and mass sign-ups.
+  router.post('/register', async (req, res) => {
+    await deps.limits.authAttempt('register', address(req));
     res.status(201).json(await deps.auth.register(parseBody(registerBody, req)));
   });
 
-  router.post('/login', authRateLimit(deps.rateLimitPerMinute), async (req, res) => {
-    res.json(await deps.auth.login(parseBody(loginBody, req)));
+  // Per address, and per account for failures (a guesser spreading over many addresses).
+  router.post('/login', async (req, res) => {
+    await deps.limits.authAttempt('login', address(req));
+    const body = parseBody(loginBody, req);
+    await deps.limits.assertLoginAllowed(body.email);
+    let session;
+    try {
+      session = await deps.auth.login(body);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'INVALID_CREDENTIALS') await deps.limits.loginFailed(body.email);
+      throw error;
+    }
+    await deps.limits.loginSucceeded(body.email);
+    res.json(session);
   });
 
   router.get('/profile', requireAuth(deps.authenticator), async (req, res) => {

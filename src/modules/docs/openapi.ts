@@ -63,7 +63,7 @@ export const ENDPOINTS: Endpoint[] = [
     method: 'post', path: '/api/orders', tag: 'Orders', summary: 'Reserve tickets: every line or none', access: 'signed in', body: createOrderBody,
     headers: z.object({ 'Idempotency-Key': z.string().optional().describe('Retries with the same key (same user, same body) return the same order; another body → 409 IDEMPOTENCY_KEY_REUSED') }),
     ok: { status: 201, schema: orderResponse, description: 'Reserved (also the replay of an earlier request with the same Idempotency-Key)' },
-    errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'NOT_FOUND', 'INSUFFICIENT_STOCK', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'SALES_CLOSED', 'SERVICE_UNAVAILABLE'],
+    errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'NOT_FOUND', 'INSUFFICIENT_STOCK', 'INVALID_STATE', 'IDEMPOTENCY_KEY_REUSED', 'LIMIT_EXCEEDED', 'SALES_CLOSED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'],
   },
   { method: 'get', path: '/api/orders/my-orders', tag: 'Orders', summary: "The caller's orders, newest first", access: 'signed in', query: paginationQuery, ok: { status: 200, schema: orderPage, description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED'] },
   { method: 'get', path: '/api/orders/:id', tag: 'Orders', summary: 'One order (others’ orders are 404)', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'The order' }, errors: ['UNAUTHORIZED', 'NOT_FOUND'] },

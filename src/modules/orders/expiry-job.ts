@@ -1,7 +1,10 @@
+import type { Database } from '../../shared/db/database';
 import type { Logger } from '../../shared/logger';
 import type { OrderService } from './orders.service';
 
 export interface ExpiryJobOptions {
+  /** The jobs pool (a bulkhead: purchases or real-time reads cannot starve the release of holds). */
+  db?: Database;
   intervalMs: number;
   batchSize: number;
 }
@@ -41,7 +44,7 @@ export class ExpiryJob {
   async runOnce(): Promise<number> {
     let total = 0;
     for (;;) {
-      const expired = await this.orders.expireDueHolds(this.options.batchSize);
+      const expired = await this.orders.expireDueHolds(this.options.batchSize, this.options.db);
       total += expired;
       if (expired < this.options.batchSize || this.stopped) break;
     }

@@ -6,14 +6,22 @@ import { parseBody, parseQuery, validationDetails } from '../../shared/http/vali
 import { caller, requireAuth } from '../auth/auth.middleware';
 import type { Authenticator } from '../auth/authenticate';
 import type { Metrics } from '../metrics/metrics';
+import type { RateLimits } from '../onsale/rate-limits';
 import { confirmOrderBody, createOrderBody, idempotencyKey } from './orders.schemas';
 import type { OrderService } from './orders.service';
 
-export function orderRoutes(deps: { orders: OrderService; auth: Authenticator; metrics: Metrics }): Router {
+export function orderRoutes(deps: { orders: OrderService; auth: Authenticator; metrics: Metrics; limits: RateLimits }): Router {
   const router = Router();
   router.use(requireAuth(deps.auth));
 
   router.post('/', async (req, res) => {
+    // Every attempt counts, valid or not: a script cannot probe faster by sending bad bodies.
+    try {
+      await deps.limits.order(caller(req).id);
+    } catch (error) {
+      deps.metrics.reservations.inc({ outcome: 'RATE_LIMITED' });
+      throw error;
+    }
     const body = parseBody(createOrderBody, req);
     const header = req.get('Idempotency-Key');
     let key: string | undefined;

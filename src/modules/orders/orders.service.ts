@@ -211,8 +211,8 @@ export class OrderService {
    * Expires one batch of overdue holds and returns their tickets to sale, in one short
    * transaction. Returns how many orders it expired.
    */
-  async expireDueHolds(batchSize: number): Promise<number> {
-    const expired = await this.db.transaction().execute(async (trx) => {
+  async expireDueHolds(batchSize: number, db: Database = this.db): Promise<number> {
+    const expired = await db.transaction().execute(async (trx) => {
       const holds = await this.orders.expireDue(trx, batchSize);
       const quantities = new Map<string, number>();
       for (const h of holds) quantities.set(h.categoryId, (quantities.get(h.categoryId) ?? 0) + h.quantity);

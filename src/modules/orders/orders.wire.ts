@@ -63,3 +63,17 @@ export const stockShortage = z
   .strict()
   .meta({ id: 'StockShortage' });
 export type StockShortage = z.infer<typeof stockShortage>;
+
+/** `details` of 409 LIMIT_EXCEEDED. */
+export const limitExceeded = z
+  .object({ maxPorComprador: z.int().min(1), actuales: z.int().min(0), solicitadas: z.int().min(1) })
+  .strict()
+  .meta({ id: 'LimitExceeded' });
+export type LimitExceeded = z.infer<typeof limitExceeded>;
+
+/** One entry of `details` of 409 SALES_CLOSED: a closed category of the order and its window. */
+export const salesClosed = z
+  .object({ categoriaId: id, ventaInicio: timestamp.nullable(), ventaFin: timestamp.nullable() })
+  .strict()
+  .meta({ id: 'SalesClosed' });
+export type SalesClosed = z.infer<typeof salesClosed>;

@@ -31,7 +31,8 @@ export interface SocketData {
   token?: string;
 }
 
-export const eventRoom = (eventId: string) => `event:${eventId}`;
+export const EVENT_ROOM_PREFIX = 'event:';
+export const eventRoom = (eventId: string) => `${EVENT_ROOM_PREFIX}${eventId}`;
 export const userRoom = (userId: string) => `user:${userId}`;
 
 /** The typed Socket.IO server. */

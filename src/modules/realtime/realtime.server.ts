@@ -15,6 +15,7 @@ import { authenticate, type Authenticator } from '../auth/authenticate';
 import { canJoinUserRoom } from '../policy/policy';
 import type { RealtimeRepository } from './realtime.repository';
 import {
+  EVENT_ROOM_PREFIX,
   eventRoom,
   userRoom,
   type AckCallback,
@@ -27,6 +28,7 @@ import {
 import { joinEventPayload, joinUserPayload, type Ack } from './realtime.wire';
 import { StatusRelay } from './status-relay';
 import { StockBroadcaster } from './stock-broadcaster';
+import { JOIN_WINDOW_SECONDS, JoinGuard } from './join-guard';
 
 type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -168,18 +170,37 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   });
 
   const log = logger.child({ component: 'realtime' });
+  const guard = new JoinGuard((eventId) => repository.eventExists(eventId), bus, config.sockets);
+  const { joinsPer10s, maxEventRooms } = config.sockets;
+  /** Event rooms this socket is in (its own id is a room too, not counted). */
+  const eventRoomCount = (socket: ClientSocket) => {
+    let n = 0;
+    for (const room of socket.rooms) if (room.startsWith(EVENT_ROOM_PREFIX)) n++;
+    return n;
+  };
   io.on('connection', (socket: ClientSocket) => {
     log.debug({ socket: socket.id, connections: io.engine.clientsCount }, 'socket connected');
-    socket.on('disconnect', () => log.debug({ connections: io.engine.clientsCount }, 'socket disconnected'));
+    socket.on('disconnect', () => {
+      guard.forget(socket.id);
+      log.debug({ connections: io.engine.clientsCount }, 'socket disconnected');
+    });
 
     socket.on(
       'join:event',
       handle(log, async (payload) => {
+        // Every attempt counts, valid or not; past the rate the answer costs no parsing or lookup.
+        if (!(await guard.allowJoin(socket.id))) {
+          return fail('RATE_LIMITED', `At most ${joinsPer10s} joins per ${JOIN_WINDOW_SECONDS} s on one connection; wait and retry`);
+        }
         const parsed = joinEventPayload.safeParse(payload);
         if (!parsed.success) return fail('VALIDATION_ERROR', 'eventId must be a UUID');
         const eventId = parsed.data.eventId.toLowerCase();
-        if (!(await repository.eventExists(eventId))) return fail('NOT_FOUND', 'Event not found');
-        await socket.join(eventRoom(eventId));
+        const room = eventRoom(eventId);
+        if (!socket.rooms.has(room) && eventRoomCount(socket) >= maxEventRooms) {
+          return fail('LIMIT_EXCEEDED', `A connection follows at most ${maxEventRooms} events at once; leave one first`);
+        }
+        if (!(await guard.eventExists(eventId))) return fail('NOT_FOUND', 'Event not found');
+        await socket.join(room);
         log.debug({ room: eventRoom(eventId), size: io.sockets.adapter.rooms.get(eventRoom(eventId))?.size }, 'joined');
         return { ok: true };
       }),
@@ -254,6 +275,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     port,
     close: async () => {
       for (const off of unsubscribe) off();
+      guard.close();
       statuses.flush();
       await stock.close();
       // Only this instance's sockets (io.disconnectSockets would tell every instance to drop

@@ -57,7 +57,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       (req.log ?? logger).warn({ err: error }, 'request failed on a transient database error');
     }
     if (res.headersSent) return;
-    if (appError.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (appError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+    else if (appError.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
     const body: { code: string; message: string; details?: unknown } = {
       code: appError.code,
       message: appError.message,

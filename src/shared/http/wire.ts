@@ -36,7 +36,7 @@ export const errorResponse = z
       .object({
         code: z.enum(ERROR_CODES),
         message: z.string(),
-        details: z.unknown().optional().describe('VALIDATION_ERROR: ValidationDetail[]; INSUFFICIENT_STOCK: StockShortage[]'),
+        details: z.unknown().optional().describe('VALIDATION_ERROR: ValidationDetail[]; INSUFFICIENT_STOCK: StockShortage[]; LIMIT_EXCEEDED: LimitExceeded; SALES_CLOSED: SalesClosed[]'),
       })
       .strict(),
   })

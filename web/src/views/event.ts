@@ -1,6 +1,6 @@
 import { canManageEvent } from '../../../src/modules/policy/policy';
 import { ApiError, get, NETWORK_ERROR, post } from '../api';
-import { field, formatDate, formatMoney, formatNumber, h, randomId, replaceChildren, throttle } from '../dom';
+import { field, formatDate, formatMoney, formatNumber, formatShortDate, h, randomId, replaceChildren, throttle } from '../dom';
 import { clearInvalidFields, errorBox, markInvalidFields } from '../errors';
 import { realtime } from '../realtime';
 import { session } from '../session';
@@ -19,6 +19,17 @@ interface CategoryUi {
   text: HTMLParagraphElement;
   qty: HTMLInputElement;
   warning: HTMLParagraphElement;
+}
+
+/** When a category can be bought, in words; null when it is simply on sale until the event. */
+export function salesWindowText(category: Pick<Category, 'ventaInicio' | 'ventaFin'>, now = Date.now()): string | null {
+  const { ventaInicio, ventaFin } = category;
+  if (ventaInicio && Date.parse(ventaInicio) > now) {
+    return `Sales open on ${formatShortDate(ventaInicio)}${ventaFin ? ` and close on ${formatShortDate(ventaFin)}` : ''}.`;
+  }
+  if (ventaFin && Date.parse(ventaFin) <= now) return `Sales closed on ${formatShortDate(ventaFin)}.`;
+  if (ventaFin) return `On sale until ${formatShortDate(ventaFin)}.`;
+  return null;
 }
 
 /** A stock bar: role="meter" with the number left, and a polite live text beside it. */
@@ -91,6 +102,18 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         h('div', null, h('dt', null, 'When'), h('dd', { 'data-testid': 'event-date' }, h('time', { datetime: event.fecha }, formatDate(event.fecha)))),
         h('div', null, h('dt', null, 'Where'), h('dd', { 'data-testid': 'event-place' }, event.ubicacion)),
         h('div', null, h('dt', null, 'Capacity'), h('dd', null, formatNumber(event.capacidadTotal))),
+        event.maxPorComprador
+          ? h(
+              'div',
+              null,
+              h('dt', null, 'Limit per person'),
+              h(
+                'dd',
+                { 'data-testid': 'max-per-buyer' },
+                `${formatNumber(event.maxPorComprador)} ticket${event.maxPorComprador === 1 ? '' : 's'} (reserved and bought together)`,
+              ),
+            )
+          : null,
       ),
       event.descripcion ? h('p', { class: 'description' }, event.descripcion) : null,
       canManage ? h('p', null, h('a', { href: `#/organizer/events/${event.id}` }, 'Manage this event and see its sales')) : null,
@@ -145,6 +168,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         'data-testid': 'quantity',
       });
       const warning = h('p', { class: 'field-warning', hidden: true });
+      const salesWindow = salesWindowText(category);
       const item = h(
         'li',
         { class: 'card category', 'data-testid': 'category', 'data-category-id': category.id },
@@ -157,6 +181,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         category.beneficios.length
           ? h('ul', { class: 'benefits', 'aria-label': `${category.nombre} benefits` }, category.beneficios.map((b) => h('li', null, b)))
           : null,
+        salesWindow ? h('p', { class: 'sales-window', 'data-testid': 'sales-window' }, salesWindow) : null,
         h('div', { class: 'stock' }, bar, text),
         field(`Quantity of ${category.nombre} tickets`, qty),
         warning,
@@ -284,6 +309,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         ubicacion: 'place',
         capacidadTotal: 'capacity',
         precioBase: 'base price',
+        maxPorComprador: 'limit per person',
       };
       const what = Object.keys(u.cambios).map((k) => labels[k] ?? k).join(', ');
       replaceChildren(updates, notice(`The organizer just updated this event${what ? `: ${what}` : ''}.`, 'info', 'event-updated'));

@@ -1,0 +1,99 @@
+/**
+ * The event page with a per-buyer limit and sales windows, and the three fair-on-sale refusals
+ * (LIMIT_EXCEEDED, SALES_CLOSED, RATE_LIMITED) explained in words, in a real Chromium.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createEvent, createUser, type TestUser } from '../helpers/factories';
+import { startTestService, type TestService } from '../helpers/service';
+import { see, seeUrl } from './see';
+
+const ROOT = path.resolve(__dirname, '../..');
+const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+let svc: TestService;
+let browser: Browser;
+let organizer: TestUser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (!fs.existsSync(path.join(ROOT, 'web/dist/app.js'))) throw new Error('web/dist/app.js is missing: run `npm run build:web` first');
+  fs.mkdirSync(SHOTS, { recursive: true });
+  [svc, browser] = await Promise.all([
+    startTestService({ ORDER_RATE_LIMIT_PER_MINUTE: '3' }),
+    chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] }),
+  ]);
+  organizer = await createUser(svc, 'ORGANIZADOR', 'Olivia Organizer');
+}, 60_000);
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
+afterAll(async () => {
+  await browser?.close();
+  await svc?.close();
+});
+
+async function openPage(user: TestUser): Promise<Page> {
+  const context = await browser.newContext({ baseURL: svc.url, viewport: { width: 1280, height: 900 } });
+  contexts.push(context);
+  await context.addInitScript((t) => (globalThis as any).localStorage.setItem('ticketing.token', t), user.token);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  return page;
+}
+
+const category = (page: Page, id: string) => page.locator(`[data-testid="category"][data-category-id="${id}"]`);
+
+it('shows the limit and the sales window, and explains LIMIT_EXCEEDED, SALES_CLOSED and RATE_LIMITED', async () => {
+  const opens = new Date(Date.now() + 60 * 60_000).toISOString();
+  const event = await createEvent(svc, organizer, { nombre: 'Fair Sale', maxPorComprador: 4 }, [
+    { nombre: 'General', precio: 20, cantidadTotal: 100 },
+  ]);
+  const general = event.categorias[0]!.id;
+  const later = await svc
+    .api()
+    .post(`/api/events/${event.id}/categories`)
+    .set(organizer.auth)
+    .send({ nombre: 'Late Release', precio: 30, cantidadTotal: 50, ventaInicio: opens });
+  expect(later.status).toBe(201);
+
+  const buyer = await createUser(svc, 'COMPRADOR', 'Bruno Buyer');
+  const page = await openPage(buyer);
+  await page.goto(`/#/events/${event.id}`);
+  await see(page.getByTestId('max-per-buyer')).toContainText('4 tickets');
+  await see(category(page, later.body.id).getByTestId('sales-window')).toContainText('Sales open on');
+  await see(category(page, general).getByTestId('sales-window')).toHaveCount(0);
+  await page.screenshot({ path: path.join(SHOTS, 'fair-01-limit-and-window.png'), fullPage: true });
+
+  // Before the opening: refused, with when sales open.
+  await category(page, later.body.id).getByLabel('Quantity of Late Release tickets').fill('1');
+  await page.getByTestId('reserve').click();
+  await see(page.getByTestId('error')).toHaveAttribute('data-code', 'SALES_CLOSED');
+  await see(page.getByTestId('error')).toContainText('Late Release: sales open on');
+  await category(page, later.body.id).getByLabel('Quantity of Late Release tickets').fill('0');
+
+  // Over the limit in one order: refused, with what is still possible.
+  await category(page, general).getByLabel('Quantity of General tickets').fill('5');
+  await page.getByTestId('reserve').click();
+  await see(page.getByTestId('error')).toHaveAttribute('data-code', 'LIMIT_EXCEEDED');
+  await see(page.getByTestId('error')).toContainText('at most 4 tickets for this event');
+  await see(page.getByTestId('error')).toContainText('You can still get 4.');
+  await page.screenshot({ path: path.join(SHOTS, 'fair-02-limit-exceeded.png'), fullPage: true });
+
+  // Within the limit: reserved.
+  await category(page, general).getByLabel('Quantity of General tickets').fill('2');
+  await page.getByTestId('reserve').click();
+  await seeUrl(page, /#\/orders\/[0-9a-f-]{36}$/);
+
+  // The fourth order attempt within a minute (ORDER_RATE_LIMIT_PER_MINUTE=3): told to wait.
+  await page.goto(`/#/events/${event.id}`);
+  await category(page, general).getByLabel('Quantity of General tickets').fill('1');
+  await page.getByTestId('reserve').click();
+  await see(page.getByTestId('error')).toHaveAttribute('data-code', 'RATE_LIMITED');
+  await see(page.getByTestId('error')).toHaveText(/Please wait \d+ seconds? and try again/);
+  await seeUrl(page, new RegExp(`#/events/${event.id}$`));
+  await page.screenshot({ path: path.join(SHOTS, 'fair-03-rate-limited.png'), fullPage: true });
+});
