@@ -31,6 +31,8 @@ export async function load(options: {
   method?: 'GET' | 'POST';
   path: string;
   body?: string;
+  /** A body per request (e.g. a different ticket each time), instead of `body`. */
+  bodies?: () => string;
   tokens?: string[];
   success: number;
 }): Promise<LoadResult> {
@@ -49,9 +51,10 @@ export async function load(options: {
         body: options.body,
         headers: { 'content-type': 'application/json' },
         setupRequest: (req: any) => {
-          if (!options.tokens) return req;
+          const body = options.bodies ? options.bodies() : req.body;
+          if (!options.tokens) return { ...req, body };
           const token = options.tokens[next++ % options.tokens.length];
-          return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } };
+          return { ...req, body, headers: { ...req.headers, authorization: `Bearer ${token}` } };
         },
       },
     ],

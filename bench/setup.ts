@@ -35,6 +35,7 @@ export async function benchDatabase(poolSize: number): Promise<BenchDatabase> {
 
 export const JWT_SECRET = crypto.randomBytes(32).toString('hex');
 export const tokens = new TokenService(JWT_SECRET, '1d');
+export const TICKET_SIGNING_SECRET = crypto.randomBytes(32).toString('hex');
 
 export interface ServerProcess {
   url: string;
@@ -56,6 +57,7 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,
       JWT_SECRET,
+      TICKET_SIGNING_SECRET,
       PORT: String(port),
       WS_PORT: String(port),
       HOST: '127.0.0.1',

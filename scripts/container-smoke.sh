@@ -118,6 +118,7 @@ log "starting ${cmd[*]} in $workdir as $user (chroot $mnt)"
 chroot --userspec="$user:$user" "$mnt" /usr/bin/env -i -C "$workdir" "${image_env[@]}" \
   HOME="/home/$user" PORT="$SMOKE_PORT" WS_PORT="$SMOKE_PORT" DATABASE_URL="$database_url" \
   JWT_SECRET="container-smoke-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" \
+  TICKET_SIGNING_SECRET="container-smoke-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" \
   "${cmd[@]}" >"$work/service.log" 2>&1 &
 child=$!
 

@@ -28,6 +28,11 @@ import { AdminService } from './modules/admin/admin.service';
 import { OrderRepository } from './modules/orders/orders.repository';
 import { orderRoutes } from './modules/orders/orders.routes';
 import { OrderService } from './modules/orders/orders.service';
+import { DeviceTokens } from './modules/tickets/checkin-auth';
+import { SigningKeys } from './modules/tickets/signing-keys';
+import { TicketRepository } from './modules/tickets/tickets.repository';
+import { ticketRoutes } from './modules/tickets/tickets.routes';
+import { TicketService } from './modules/tickets/tickets.service';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
@@ -43,6 +48,7 @@ export interface AppDeps {
   pool: pg.Pool;
   bus: DomainEvents;
   jwtSecret: string;
+  ticketSigningSecret: string;
   lifecycle: Lifecycle;
 }
 
@@ -57,6 +63,8 @@ export function createServices(deps: AppDeps) {
   const categories = new CategoryRepository(db);
   const stock = new StockRepository();
   const orders = new OrderService(db, new OrderRepository(db, deps.pool), stock, bus, config.orders);
+  const devices = new DeviceTokens(deps.jwtSecret);
+  const ticketRepository = new TicketRepository(db, deps.pool);
   return {
     metrics: new Metrics(),
     tokens,
@@ -67,6 +75,9 @@ export function createServices(deps: AppDeps) {
     events: new EventService(db, events, categories, stock, bus),
     categories: new CategoryService(db, events, categories, stock, bus),
     orders,
+    devices,
+    ticketRepository,
+    tickets: new TicketService(ticketRepository, new SigningKeys(deps.pool, deps.ticketSigningSecret), devices, bus),
     admin: new AdminService(new AdminRepository(db), events),
   };
 }
@@ -137,6 +148,10 @@ export function createApp(deps: AppDeps, services: Services): Express {
   app.use(express.json({ limit: '100kb' }));
 
   // The hot routes first: Express tries the layers in order for every request.
+  app.use(
+    '/api',
+    ticketRoutes({ tickets: services.tickets, orders: services.orders, auth: services.authenticator, devices: services.devices }),
+  );
   app.use('/api/orders', orderRoutes({ orders: services.orders, auth: services.authenticator, metrics: services.metrics }));
   app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, auth: services.authenticator }));
   app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));

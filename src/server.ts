@@ -34,8 +34,16 @@ export interface RunningService {
  * tokens survive restarts and no fixed default secret ever exists.
  */
 export async function resolveJwtSecret(config: Config): Promise<string> {
-  if (config.auth.jwtSecret) return config.auth.jwtSecret;
-  const file = path.join(config.dataDir, 'jwt-secret');
+  return config.auth.jwtSecret ?? keptSecret(config, 'jwt-secret');
+}
+
+/** TICKET_SIGNING_SECRET, or outside production one generated once and kept like the JWT secret. */
+export async function resolveTicketSigningSecret(config: Config): Promise<string> {
+  return config.ticketSigningSecret ?? keptSecret(config, 'ticket-signing-secret');
+}
+
+async function keptSecret(config: Config, name: string): Promise<string> {
+  const file = path.join(config.dataDir, name);
   try {
     return (await fs.readFile(file, 'utf8')).trim();
   } catch {
@@ -95,6 +103,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       pool: database.pool,
       bus,
       jwtSecret: await resolveJwtSecret(config),
+      ticketSigningSecret: await resolveTicketSigningSecret(config),
       lifecycle,
     };
     services = createServices(deps);
@@ -112,6 +121,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       auth: services.authenticator,
       repository: new RealtimeRepository(database.db, config.lowStockThreshold),
       bus,
+      checkinCounts: services.ticketRepository,
     });
   } catch (error) {
     server?.close();

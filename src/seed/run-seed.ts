@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import { createServices } from '../app';
 import { loadConfig } from '../shared/config';
-import { openDatabase, resolveJwtSecret } from '../server';
+import { openDatabase, resolveJwtSecret, resolveTicketSigningSecret } from '../server';
 import { migrate } from '../shared/db/migrate';
 import { DomainEvents } from '../shared/domain-events';
 import { createLogger } from '../shared/logger';
@@ -21,6 +21,7 @@ async function main() {
       pool: database.pool,
       bus: new DomainEvents(),
       jwtSecret: await resolveJwtSecret(config),
+      ticketSigningSecret: await resolveTicketSigningSecret(config),
       lifecycle: { draining: false },
     });
     const report = await seed(database.db, services);

@@ -58,6 +58,7 @@ const envSchema = z
     SHUTDOWN_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
     SHUTDOWN_DRAIN_MS: intInRange(0, 120_000).default(0),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    TICKET_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
@@ -67,6 +68,16 @@ const envSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['JWT_SECRET'],
+        message: 'is too weak for production: use a random value, e.g. `openssl rand -base64 48`',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.TICKET_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (env.NODE_ENV === 'production' && env.TICKET_SIGNING_SECRET && isWeakSecret(env.TICKET_SIGNING_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TICKET_SIGNING_SECRET'],
         message: 'is too weak for production: use a random value, e.g. `openssl rand -base64 48`',
       });
     }
@@ -115,6 +126,11 @@ export interface Config {
   shutdownDrainMs: number;
   /** Set: GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /**
+   * Encrypts the events' ticket-signing keys at rest. Unset outside production: a random secret
+   * is generated and kept under `dataDir`.
+   */
+  ticketSigningSecret: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -166,5 +182,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     metricsToken: env.METRICS_TOKEN,
+    ticketSigningSecret: env.TICKET_SIGNING_SECRET,
   };
 }

@@ -18,6 +18,15 @@ export const DEFAULT_ROLE: Role = 'COMPRADOR';
 export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** PostgreSQL enum `ticket_status` (migrations/0006): VALIDO, USADO (checked in), ANULADO (voided). */
+export const TICKET_STATUSES = ['VALIDO', 'USADO', 'ANULADO'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+/** What an offline scan turned out to be (POST /api/events/:id/checkins/sync), per nonce. */
+export const SYNC_RESULTS = ['ADMITIDO', 'DUPLICADO', 'ANULADO', 'INVALIDO'] as const;
+export type SyncResult = (typeof SYNC_RESULTS)[number];
+/** Offline scans per sync request. */
+export const MAX_SYNC_SCANS = 500;
+
 /** Narrows `value` to a member of `list` (for the `as const` lists above). */
 export const isOneOf = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);
@@ -47,6 +56,8 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 409,
   LIMIT_EXCEEDED: 409,
   SALES_CLOSED: 409,
+  ALREADY_CHECKED_IN: 409,
+  TICKET_REVOKED: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   INTERNAL: 500,

@@ -6,6 +6,7 @@ import { loginBody, registerBody } from '../auth/auth.schemas';
 import { categoryBody, categoryPatchBody } from '../categories/categories.schemas';
 import { createEventBody, searchQuery, updateEventBody } from '../events/events.schemas';
 import { adminOrdersQuery, confirmOrderBody, createOrderBody } from '../orders/orders.schemas';
+import { TICKET_ENDPOINTS } from '../tickets/tickets.docs';
 import { realtimeDescription, realtimeEventSchemas } from './realtime-docs';
 import { errorResponse } from '../../shared/http/wire';
 import { sessionResponse, userResponse } from '../auth/auth.wire';
@@ -19,7 +20,7 @@ import { realtimeInfoResponse } from '../realtime/realtime.wire';
 const idParams = (...names: string[]) =>
   z.object(Object.fromEntries(names.map((n) => [n, z.uuid().describe('UUID (anything else is answered 404)')])));
 
-interface Endpoint {
+export interface Endpoint {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express notation (`/api/events/:id`); converted to OpenAPI's `{id}`. */
   path: string;
@@ -74,6 +75,8 @@ export const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/api/admin/orders/:id/history', tag: 'Admin', summary: 'Every state change of an order: who, when, from, to, why', access: 'ADMIN', params: ['id'], ok: { status: 200, schema: orderHistoryResponse, description: 'The history, oldest first' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
   { method: 'get', path: '/api/admin/stats', tag: 'Admin', summary: 'Platform totals', access: 'ADMIN', ok: { status: 200, schema: statsResponse, description: 'Statistics' }, errors: ['UNAUTHORIZED', 'FORBIDDEN'] },
   { method: 'get', path: '/api/admin/events/:id/sales', tag: 'Admin', summary: 'Sales of one event per category', access: 'ADMIN, the event organizer', params: ['id'], ok: { status: 200, schema: salesResponse, description: 'Sales' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
+
+  ...TICKET_ENDPOINTS,
 ];
 
 export const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');

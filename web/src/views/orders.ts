@@ -6,6 +6,7 @@ import { session } from '../session';
 import type { Order, Page, TicketEvent } from '../types';
 import { announce, busy, formatRemaining, notice, STATUS_LABELS, statusBadge, takeFlash } from '../ui';
 import type { ViewContext } from '../view';
+import { ticketsSection } from './tickets';
 
 export const PAYMENT_METHODS: [string, string][] = [
   ['credit_card', 'Credit card'],
@@ -70,6 +71,7 @@ export async function ordersView(ctx: ViewContext): Promise<void> {
       h('p', null, ticketSummary(order), ' · ', h('strong', null, `Total ${formatMoney(order.total)}`)),
       h('p', { class: 'muted small' }, 'Ordered ', h('time', { datetime: order.createdAt }, formatShortDate(order.createdAt))),
       countdown,
+      ticketsSection(order, ctx.signal),
       order.estado === 'RESERVED'
         ? h('p', null, h('a', { class: 'btn btn-primary', href: `#/orders/${order.id}` }, 'Pay or cancel'))
         : null,
@@ -249,6 +251,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
               h('div', null, h('dt', null, 'On'), h('dd', null, formatDate(o.pago.confirmadoEn))),
             )
           : null,
+        ticketsSection(o, ctx.signal),
         event && Date.parse(event.fecha) > Date.now() ? cancelButton(o, 'Cancel order and release tickets') : null,
       );
     } else if (o.estado === 'EXPIRED') {
