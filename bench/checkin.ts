@@ -131,3 +131,28 @@ export async function checkinScenarios(options: {
     admittedInDatabase: admitted.rows[0]!.n,
   };
 }
+
+export const CHECKIN_TARGETS = { admissionsPerSecond: 2000, p99Ms: 100 };
+
+/** Report rows: scenario, throughput, latency p50 / p95 / p99, other answers, target. */
+export function checkinRows(c: CheckinBench): string[][] {
+  const d = c.distinct;
+  const others = Object.entries(d.statuses).filter(([s]) => s !== '200').map(([s, n]) => `${s}×${n}`).join(' ') || 'none';
+  const r = c.rescans;
+  return [
+    [
+      `check-in, 64 conn, distinct tickets (${c.tickets} issued)`,
+      `${d.successesPerSecond} admissions/s`,
+      `${d.p50} / ${d.p95} / ${d.p99}`,
+      `${others}; ${d.errors} socket errors`,
+      `≥ ${CHECKIN_TARGETS.admissionsPerSecond}/s, p99 ≤ ${CHECKIN_TARGETS.p99Ms} ms: ${d.successesPerSecond >= CHECKIN_TARGETS.admissionsPerSecond && d.p99 <= CHECKIN_TARGETS.p99Ms ? 'yes' : 'NO'}`,
+    ],
+    [
+      'check-in rush, 64 conn re-scanning one ticket',
+      `${r.successesPerSecond} refusals/s`,
+      `${r.p50} / ${r.p95} / ${r.p99}`,
+      `admitted ${r.admitted}, 5xx ${r.serverErrors}`,
+      `exactly 1 admitted, no 5xx: ${r.admitted === 1 && r.serverErrors === 0 ? 'yes' : 'NO'}`,
+    ],
+  ];
+}

@@ -4,12 +4,14 @@
  * bench/results/latest.json and latest.md.
  *
  * Durations: BENCH_DURATION (seconds per load scenario, default 10), BENCH_WS_CLIENTS (2000),
- * BENCH_EXPIRY_HOLDS (10000). The default run takes about two minutes.
+ * BENCH_EXPIRY_HOLDS (10000). The default run takes about two minutes. BENCH_ONLY=checkin runs only
+ * the check-in scenarios (doors opening; a re-scan rush of one ticket).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { benchDatabase, ROOT, startServer } from './setup';
+import { checkinRows, checkinScenarios } from './checkin';
+import { benchDatabase, ROOT, startServer, TICKET_SIGNING_SECRET } from './setup';
 import { bareExpress, createAccounts, createEvent, databaseCeiling, ledger, load, massExpiry, websocketFanout, type LoadResult } from './scenarios';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
@@ -36,6 +38,15 @@ async function main() {
   const results: Record<string, unknown> = {};
   try {
     const fixture = await createAccounts(database.handle.db, 500);
+    const doors = () =>
+      checkinScenarios({ url: server.url, database, fixture, ticketSigningSecret: TICKET_SIGNING_SECRET, connections: 64, durationS: duration, tickets: Math.max(20_000, duration * 6000) });
+    if (process.env.BENCH_ONLY === 'checkin') {
+      // Only the doors: BENCH_ONLY=checkin npm run bench (prints, writes no results file).
+      log('check-in only…');
+      const c = await doors();
+      log(checkinRows(c).map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
+      return;
+    }
     const event = await createEvent(server.url, fixture.organizer.token, [
       { nombre: 'Hot', cantidadTotal: 1_000_000 },
       { nombre: 'Sold out', cantidadTotal: 1 },
@@ -85,6 +96,8 @@ async function main() {
 
     log(`${expiryHolds} holds expiring at once…`);
     results.expiry = await massExpiry({ url: server.url, database, fixture, eventId: event.id, categoryId: expiry, holds: expiryHolds });
+    log('check-in at the doors…');
+    results.checkin = await doors();
     results.peakServerMemoryMb = await server.peakMemoryMb();
   } finally {
     await server.stop();
@@ -119,6 +132,7 @@ function buildReport(r: Record<string, any>) {
     ['GET /api/events/search', `${r.readSearch.successesPerSecond} req/s`, `${r.readSearch.p50} / ${r.readSearch.p95} / ${r.readSearch.p99}`, errors(r.readSearch, 200), ''],
     [`WebSocket fan-out (${r.websocket.clients} clients)`, `${r.websocket.samples} deliveries`, `${r.websocket.p50} / ${r.websocket.p95} / ${r.websocket.p99}`, `missed: ${r.websocket.missed}`, `p95 ≤ ${TARGETS.wsP95Ms} ms: ${ok(r.websocket.p95 <= TARGETS.wsP95Ms && r.websocket.missed === 0)}`],
     [`expiry of ${r.expiry.holds} holds`, `released in ${r.expiry.releasedAfterMs} ms`, `pushed in ${r.expiry.pushedAfterMs} ms`, '', `≤ ${TARGETS.expiryMs} ms: ${ok(r.expiry.pushedAfterMs >= 0 && r.expiry.pushedAfterMs <= TARGETS.expiryMs)}`],
+    ...checkinRows(r.checkin),
     ['server peak memory', `${r.peakServerMemoryMb} MB (after flash sale at 64: ${r.flashSale.peakServerMemoryMb} MB)`, '', '', `≤ ${TARGETS.memoryMb} MB: ${ok(r.peakServerMemoryMb <= TARGETS.memoryMb)}`],
   ];
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
