@@ -73,7 +73,7 @@ export class OrderRepository {
   ) {}
 
   /**
-   * The whole purchase in one statement (`reserve_order()`, migrations/0006): checks, prices, takes
+   * The whole purchase in one statement (`reserve_order()`, migrations/0005): checks, prices, takes
    * every line's stock or none and records the order, so bucket locks are held only while the
    * server runs it. A named (prepared) statement: parsed and planned once per connection.
    */
