@@ -51,7 +51,7 @@ export function createServices(deps: AppDeps) {
   const { db, bus, config } = deps;
   const tokens = new TokenService(deps.jwtSecret, config.auth.jwtExpiresIn);
   const passwords = new PasswordHasher(config.auth.bcryptCost);
-  const users = new UserRepository(db);
+  const users = new UserRepository(db, deps.pool);
   const authenticator = { tokens, accounts: new AccountDirectory(users) };
   const events = new EventRepository(db);
   const categories = new CategoryRepository(db);
