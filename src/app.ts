@@ -33,6 +33,7 @@ import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
 import { AppError } from './shared/errors';
 import { errorHandler, notFoundHandler } from './shared/http/error-handler';
+import { precomputedHeaders } from './shared/http/precomputed-headers';
 import { logSerializers, type Logger } from './shared/logger';
 
 export interface AppDeps {
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
   const app = express();
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.set('etag', false);
+  app.disable('x-powered-by'); // helmet would remove it from every response anyway
 
   app.use((req, res, next) => {
     const incoming = req.headers['x-request-id'];
@@ -117,16 +119,19 @@ export function createApp(deps: AppDeps, services: Services): Express {
     );
   }
   app.use(services.metrics.httpMiddleware());
+  // helmet's headers do not depend on the request: computed once, set on every response.
   app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // The web client talks to this API and to Socket.IO, which may listen on WS_PORT.
-          'connect-src': ["'self'", 'ws:', 'wss:', ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`])],
-          'upgrade-insecure-requests': null,
+    precomputedHeaders(
+      helmet({
+        contentSecurityPolicy: {
+          directives: {
+            // The web client talks to this API and to Socket.IO, which may listen on WS_PORT.
+            'connect-src': ["'self'", 'ws:', 'wss:', ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`])],
+            'upgrade-insecure-requests': null,
+          },
         },
-      },
-    }),
+      }),
+    ),
   );
   app.use(
     cors({
