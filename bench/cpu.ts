@@ -18,6 +18,8 @@ export interface CpuSettings {
   /** Requests per measured round and scenario. */
   requests: Record<CpuScenario, number>;
   rounds: number;
+  /** Requests per scenario before measuring (JIT, pools, prepared statements, caches). */
+  warmup: number;
   connections: number;
   poolSize: number;
 }
@@ -29,6 +31,7 @@ export function cpuSettings(): CpuSettings {
       rejection: Number(process.env.BENCH_CPU_REJECTIONS ?? 10_000),
     },
     rounds: Number(process.env.BENCH_CPU_ROUNDS ?? 3),
+    warmup: Number(process.env.BENCH_CPU_WARMUP ?? 3000),
     connections: 64,
     poolSize: Number(process.env.DB_POOL_SIZE ?? 8),
   };
@@ -187,7 +190,7 @@ export async function runCpuRounds(
 ): Promise<Map<string, Record<CpuScenario, CpuFigures>>> {
   for (const side of sides) {
     log(`cpu: warm-up of ${side.label}…`);
-    for (const scenario of CPU_SCENARIOS) await measure(side, scenario, 3000, settings.connections);
+    for (const scenario of CPU_SCENARIOS) await measure(side, scenario, settings.warmup, settings.connections);
   }
   const samples = new Map(sides.map((s) => [s.label, { reservation: [] as CpuSample[], rejection: [] as CpuSample[] }]));
   for (let round = 1; round <= settings.rounds; round++) {
@@ -227,6 +230,19 @@ export function cpuTable(figures: Map<string, Record<CpuScenario, CpuFigures>>, 
       lines.push(
         `| ${label} | ${scenario} | ${fmt(x.service)} | ${fmt(x.database)} | **${fmt(x.total)}** | ${fmt(x.range[0])}–${fmt(x.range[1])} | ${fmt(x.requestsPerSecond)} | ${other} |`,
       );
+    }
+  }
+  if (figures.size > 2) {
+    // Several builds (oldest first): what each one changed against the one before it.
+    const labels = [...figures.keys()];
+    lines.push('', '| step | scenario | service µs | PostgreSQL µs | total µs |', '|---|---|---|---|---|');
+    for (let i = 1; i < labels.length; i++) {
+      const a = figures.get(labels[i - 1]!)!;
+      const b = figures.get(labels[i]!)!;
+      for (const scenario of CPU_SCENARIOS) {
+        const step = (f: (x: CpuFigures) => number) => `${fmt(f(a[scenario]))} → ${fmt(f(b[scenario]))} (${ratio(f(b[scenario]), f(a[scenario]))})`;
+        lines.push(`| ${labels[i - 1]} → ${labels[i]} | ${scenario} | ${step((x) => x.service)} | ${step((x) => x.database)} | ${step((x) => x.total)} |`);
+      }
     }
   }
   if (reference && figures.has(reference)) {

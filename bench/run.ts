@@ -5,7 +5,8 @@
  *
  * First the CPU each reservation and each sold-out rejection costs (service + PostgreSQL, from
  * /proc), measured alternately against a reference commit built beside this tree (BASELINE,
- * a21880d by default; `--compare REF` picks another, `--compare none` measures this tree alone);
+ * a21880d by default; `--compare REF[,REF…]` picks others, the first being the reference of the ratios;
+ * `--compare none` measures this tree alone);
  * `--cpu-only` stops there. Then the throughput scenarios.
  *
  * Durations: BENCH_DURATION (seconds per load scenario, default 10), BENCH_WS_CLIENTS (2000),
@@ -130,25 +131,28 @@ async function writeReport(report: { markdown: string; json: unknown }, log: (li
  */
 async function cpuComparison(log: (line: string) => void): Promise<{ markdown: string; json: unknown }> {
   const settings = cpuSettings();
-  const requested = argument('--compare') ?? process.env.BENCH_COMPARE ?? BASELINE;
-  let reference: { root: string; label: string } | undefined;
-  if (requested !== 'none') {
+  // --compare REF[,REF…]: every listed commit is built and measured beside this tree; the first
+  // one is the reference the ratios are taken against.
+  const requested = (argument('--compare') ?? process.env.BENCH_COMPARE ?? BASELINE).split(',').filter((r) => r && r !== 'none');
+  const references: { root: string; label: string }[] = [];
+  for (const ref of requested) {
     try {
-      reference = buildRef(requested, log);
+      references.push(buildRef(ref, log));
     } catch (error) {
-      log(`compare: cannot build ${requested} (${(error as Error).message.split('\n')[0]}); measuring this tree alone`);
+      log(`compare: cannot build ${ref} (${(error as Error).message.split('\n')[0]}); leaving it out`);
     }
   }
+  const reference = references[0];
   log(
     `cpu: ${settings.rounds} rounds of ${settings.requests.reservation} reservations and ${settings.requests.rejection} ` +
       `sold-out rejections per build, ${settings.connections} connections, pool ${settings.poolSize}`,
   );
   const sides: Side[] = [];
   try {
-    if (reference) sides.push(await startSide(`${reference.label} (ref)`, reference.root, settings));
+    for (const ref of references) sides.push(await startSide(`${ref.label}`, ref.root, settings));
     sides.push(await startSide('this tree', ROOT, settings));
     const figures = await runCpuRounds(sides, settings, log);
-    const table = cpuTable(figures, reference ? `${reference.label} (ref)` : undefined);
+    const table = cpuTable(figures, reference?.label);
     const markdown = [
       `CPU per successful request ${new Date().toISOString()} — ${machine()}: service process (utime+stime from /proc) and every ` +
         `process of its PostgreSQL server; ${settings.rounds} alternating rounds of ${settings.requests.reservation} reservations ` +
