@@ -110,7 +110,7 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
   process.once('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 180_000; // a fresh cluster on a busy machine can take a while
   while (!(await fetch(`${url}/ready`).then((r) => r.ok, () => false))) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error('server did not start');
     await new Promise((r) => setTimeout(r, 100));
