@@ -93,6 +93,8 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      // The benchmarks measure the purchase path; payments are simulated, allowed explicitly.
+      ALLOW_SIMULATED_PAYMENTS: 'true',
       DATABASE_URL: databaseUrl,
       JWT_SECRET,
       PORT: String(port),

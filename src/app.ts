@@ -28,6 +28,10 @@ import { AdminService } from './modules/admin/admin.service';
 import { OrderRepository } from './modules/orders/orders.repository';
 import { orderRoutes } from './modules/orders/orders.routes';
 import { OrderService } from './modules/orders/orders.service';
+import { createPaymentProvider } from './modules/payments/providers';
+import { PaymentRepository } from './modules/payments/payments.repository';
+import { paymentRoutes } from './modules/payments/payments.routes';
+import { PaymentService } from './modules/payments/payments.service';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
@@ -57,7 +61,17 @@ export function createServices(deps: AppDeps) {
   const events = new EventRepository(db);
   const categories = new CategoryRepository(db);
   const stock = new StockRepository();
-  const orders = new OrderService(db, new OrderRepository(db, deps.pool), stock, bus, config.orders);
+  const orderRepository = new OrderRepository(db, deps.pool);
+  const payments = new PaymentService(
+    db,
+    orderRepository,
+    new PaymentRepository(db),
+    createPaymentProvider(config.payments),
+    bus,
+    config.payments.currency,
+    deps.logger,
+  );
+  const orders = new OrderService(db, orderRepository, stock, bus, config.orders, payments);
   return {
     metrics: new Metrics(),
     tokens,
@@ -68,6 +82,7 @@ export function createServices(deps: AppDeps) {
     events: new EventService(db, events, categories, stock, bus),
     categories: new CategoryService(db, events, categories, stock, bus),
     orders,
+    payments,
     admin: new AdminService(new AdminRepository(db), events),
   };
 }
@@ -139,10 +154,15 @@ export function createApp(deps: AppDeps, services: Services): Express {
       exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
     }),
   );
+  // Before the JSON parser: provider webhooks are verified on their raw bytes.
+  app.use('/api/payments', paymentRoutes({ payments: services.payments }));
   app.use(express.json({ limit: '100kb' }));
 
   // The hot routes first: Express tries the layers in order for every request.
-  app.use('/api/orders', orderRoutes({ orders: services.orders, auth: services.authenticator, metrics: services.metrics }));
+  app.use(
+    '/api/orders',
+    orderRoutes({ orders: services.orders, payments: services.payments, auth: services.authenticator, metrics: services.metrics }),
+  );
   app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, auth: services.authenticator }));
   app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));
   app.use(

@@ -6,6 +6,7 @@ import { session } from '../session';
 import type { Order, Page, TicketEvent } from '../types';
 import { announce, busy, formatRemaining, notice, STATUS_LABELS, statusBadge, takeFlash } from '../ui';
 import type { ViewContext } from '../view';
+import { paymentSettings, stripePaymentCard } from './stripe-payment';
 
 export const PAYMENT_METHODS: [string, string][] = [
   ['credit_card', 'Credit card'],
@@ -199,6 +200,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
   let recheck: number | undefined;
   // One payment reference per page, so a retried confirmation is recognised as the same payment.
   const reference = `txn_${randomId().replace(/-/g, '').slice(0, 16)}`;
+  const { proveedor } = await paymentSettings();
 
   /** Set while this page's own confirm/cancel runs: its result is shown, not announced twice. */
   let acting = false;
@@ -236,7 +238,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
 
     if (o.estado === 'RESERVED') {
       countdown = h('p', { class: 'countdown countdown-large', role: 'timer', 'data-testid': 'countdown' });
-      parts.push(countdown, paymentForm(o));
+      parts.push(countdown, proveedor === 'stripe' ? stripePaymentCard(o, cancelButton(o, 'Cancel reservation'), actionError) : paymentForm(o));
     } else if (o.estado === 'CONFIRMED') {
       parts.push(
         notice('Payment confirmed. Your tickets are booked.', 'success', 'confirmed'),
@@ -258,6 +260,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
       );
     } else if (o.estado === 'CANCELLED') {
       parts.push(notice('This order was cancelled and its tickets went back on sale.', 'info', 'cancelled'));
+      if (o.pago?.reembolsadoEn) parts.push(notice(`Refunded on ${formatDate(o.pago.reembolsadoEn)}.`, 'info', 'refunded'));
     }
     replaceChildren(body, parts);
     tick();
