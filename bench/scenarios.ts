@@ -27,7 +27,9 @@ function percentile(sorted: number[], p: number): number {
 export async function load(options: {
   url: string;
   connections: number;
-  durationS: number;
+  /** Seconds of load, or with `amount`, a fixed number of requests instead. */
+  durationS?: number;
+  amount?: number;
   method?: 'GET' | 'POST';
   path: string;
   body?: string;
@@ -42,7 +44,7 @@ export async function load(options: {
   const instance = (autocannon as unknown as (opts: unknown) => Promise<autocannon.Result> & NodeJS.EventEmitter)({
     url: options.url,
     connections: options.connections,
-    duration: options.durationS,
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationS }),
     timeout: 10,
     requests: [
       {

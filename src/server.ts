@@ -12,8 +12,12 @@ import { migrate } from './shared/db/migrate';
 import { DomainEvents } from './shared/domain-events';
 import type { Logger } from './shared/logger';
 import { ExpiryJob } from './modules/orders/expiry-job';
+import { PaymentRetryJob } from './modules/payments/payment-retry-job';
 import { RealtimeRepository } from './modules/realtime/realtime.repository';
 import { startRealtime, type Realtime } from './modules/realtime/realtime.server';
+
+/** How often owed provider calls are looked for; each row also waits out its own backoff. */
+const PAYMENT_RETRY_INTERVAL_MS = 5000;
 
 export interface RunningService {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000 */
@@ -134,6 +138,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     batchSize: config.orders.expiryBatchSize,
   });
   expiryJob.start();
+  const paymentRetryJob = new PaymentRetryJob(services.payments, logger, PAYMENT_RETRY_INTERVAL_MS);
+  paymentRetryJob.start();
   services.metrics.bind({
     db: database.db,
     pool: database.pool,
@@ -162,7 +168,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       clearTimeout(force);
       logger.debug('shutdown: HTTP requests drained');
       await expiryJob.stop();
-      logger.debug('shutdown: expiry job stopped');
+      await paymentRetryJob.stop();
+      logger.debug('shutdown: expiry and payment retry jobs stopped');
       await releaseDatabase();
       logger.info('shutdown complete');
     })();

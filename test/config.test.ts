@@ -45,7 +45,7 @@ describe('configuration', () => {
       loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'your-super-secure-secret-key-change-in-production' }),
     ).toThrow(/too weak/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, BCRYPT_COST: '10' })).toThrow(/BCRYPT_COST/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, TICKET_SIGNING_SECRET: strong }).auth.jwtSecret).toBe(strong);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, ALLOW_SIMULATED_PAYMENTS: 'true', TICKET_SIGNING_SECRET: strong }).auth.jwtSecret).toBe(strong);
   });
 
   it('treats empty values as unset', () => {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { PAYMENT_PROVIDERS, type PaymentProviderName } from './domain';
 
 /** How long a token lives, in the `jsonwebtoken`/`ms` notation: `3600`, `15m`, `12h`, `7d`. */
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y)?$/;
@@ -59,6 +60,20 @@ const envSchema = z
     SHUTDOWN_DRAIN_MS: intInRange(0, 120_000).default(0),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     TICKET_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    // Unset: `simulated` outside production; in production it must be chosen explicitly.
+    PAYMENT_PROVIDER: z.enum(PAYMENT_PROVIDERS).optional(),
+    ALLOW_SIMULATED_PAYMENTS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_\w+$/, 'must be a Stripe secret key (sk_… or rk_…)').optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, 'must be a Stripe webhook signing secret (whsec_…)').optional(),
+    STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+    CURRENCY: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code, e.g. eur')
+      .transform((c) => c.toLowerCase())
+      .default('eur'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
@@ -83,6 +98,21 @@ const envSchema = z
     }
     if (env.NODE_ENV === 'production' && env.BCRYPT_COST < 12) {
       ctx.addIssue({ code: 'custom', path: ['BCRYPT_COST'], message: 'must be at least 12 in production' });
+    }
+    const provider = env.PAYMENT_PROVIDER ?? 'simulated';
+    if (provider === 'simulated' && env.NODE_ENV === 'production' && !env.ALLOW_SIMULATED_PAYMENTS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAYMENT_PROVIDER'],
+        message:
+          'simulated payments accept any buyer\'s word as payment and are refused when NODE_ENV=production: ' +
+          'set PAYMENT_PROVIDER=stripe, or ALLOW_SIMULATED_PAYMENTS=true for a demo',
+      });
+    }
+    if (provider === 'stripe') {
+      for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when PAYMENT_PROVIDER=stripe' });
+      }
     }
   });
 
@@ -131,6 +161,12 @@ export interface Config {
    * is generated and kept under `dataDir`.
    */
   ticketSigningSecret: string | undefined;
+  payments: {
+    provider: PaymentProviderName;
+    /** Lower-case ISO 4217 code, as Stripe writes it. */
+    currency: string;
+    stripe?: { secretKey: string; webhookSecret: string; apiBase: string | undefined };
+  };
 }
 
 export class ConfigError extends Error {}
@@ -183,5 +219,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     metricsToken: env.METRICS_TOKEN,
     ticketSigningSecret: env.TICKET_SIGNING_SECRET,
+    payments: {
+      provider: env.PAYMENT_PROVIDER ?? 'simulated',
+      currency: env.CURRENCY,
+      ...(env.PAYMENT_PROVIDER === 'stripe'
+        ? {
+            stripe: {
+              secretKey: env.STRIPE_SECRET_KEY!,
+              webhookSecret: env.STRIPE_WEBHOOK_SECRET!,
+              apiBase: env.STRIPE_API_BASE,
+            },
+          }
+        : {}),
+    },
   };
 }

@@ -11,6 +11,7 @@ export type { SessionDto as AuthResult, UserDto as User } from '../../src/module
 export type { CategoryDto as Category } from '../../src/modules/categories/categories.wire';
 export type { EventDto as TicketEvent } from '../../src/modules/events/events.wire';
 export type { OrderDto as Order, OrderLineDto as OrderLine, StockShortage } from '../../src/modules/orders/orders.wire';
+export type { PaymentConfigDto as PaymentSettings, PaymentDto as PaymentIntent } from '../../src/modules/payments/payments.wire';
 export type { SalesCategoryDto as SalesCategory, SalesDto as Sales } from '../../src/modules/admin/admin.wire';
 export type {
   Ack,

@@ -7,6 +7,7 @@ import type { Order, Page, TicketEvent } from '../types';
 import { announce, busy, formatRemaining, notice, STATUS_LABELS, statusBadge, takeFlash } from '../ui';
 import type { ViewContext } from '../view';
 import { ticketsSection } from './tickets';
+import { paymentSettings, stripePaymentCard } from './stripe-payment';
 
 export const PAYMENT_METHODS: [string, string][] = [
   ['credit_card', 'Credit card'],
@@ -201,6 +202,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
   let recheck: number | undefined;
   // One payment reference per page, so a retried confirmation is recognised as the same payment.
   const reference = `txn_${randomId().replace(/-/g, '').slice(0, 16)}`;
+  const { proveedor } = await paymentSettings();
 
   /** Set while this page's own confirm/cancel runs: its result is shown, not announced twice. */
   let acting = false;
@@ -238,7 +240,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
 
     if (o.estado === 'RESERVED') {
       countdown = h('p', { class: 'countdown countdown-large', role: 'timer', 'data-testid': 'countdown' });
-      parts.push(countdown, paymentForm(o));
+      parts.push(countdown, proveedor === 'stripe' ? stripePaymentCard(o, cancelButton(o, 'Cancel reservation'), actionError) : paymentForm(o));
     } else if (o.estado === 'CONFIRMED') {
       parts.push(
         notice('Payment confirmed. Your tickets are booked.', 'success', 'confirmed'),
@@ -261,6 +263,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
       );
     } else if (o.estado === 'CANCELLED') {
       parts.push(notice('This order was cancelled and its tickets went back on sale.', 'info', 'cancelled'));
+      if (o.pago?.reembolsadoEn) parts.push(notice(`Refunded on ${formatDate(o.pago.reembolsadoEn)}.`, 'info', 'refunded'));
     }
     replaceChildren(body, parts);
     tick();
