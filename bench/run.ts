@@ -3,19 +3,37 @@
  * embedded PostgreSQL (or DATABASE_URL's server). Prints a table and writes the same figures to
  * bench/results/latest.json and latest.md.
  *
+ * First the CPU each reservation and each sold-out rejection costs (service + PostgreSQL, from
+ * /proc), measured alternately against a reference commit built beside this tree (BASELINE,
+ * a21880d by default; `--compare REF[,REF…]` picks others, the first being the reference of the ratios;
+ * `--compare none` measures this tree alone);
+ * `--cpu-only` stops there. Then the throughput scenarios.
+ *
  * Durations: BENCH_DURATION (seconds per load scenario, default 10), BENCH_WS_CLIENTS (2000),
- * BENCH_EXPIRY_HOLDS (10000). The default run takes about two minutes.
+ * BENCH_EXPIRY_HOLDS (10000); BENCH_CPU_ROUNDS (3), BENCH_CPU_RESERVATIONS (5000) and
+ * BENCH_CPU_REJECTIONS (10000) requests per round. The default run takes about four minutes.
+ * BENCH_ONLY=checkin runs only the check-in scenarios (doors opening; a re-scan rush of one ticket).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { benchDatabase, ROOT, startServer } from './setup';
+import { checkinRows, checkinScenarios } from './checkin';
+import { benchDatabase, ROOT, startServer, TICKET_SIGNING_SECRET } from './setup';
+import { buildRef } from './build-ref';
+import { cpuSettings, cpuTable, runCpuRounds, startSide, type Side } from './cpu';
 import { bareExpress, createAccounts, createEvent, databaseCeiling, ledger, load, massExpiry, websocketFanout, type LoadResult } from './scenarios';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const wsClients = Number(process.env.BENCH_WS_CLIENTS ?? 2000);
 const expiryHolds = Number(process.env.BENCH_EXPIRY_HOLDS ?? 10_000);
 const poolSize = Number(process.env.DB_POOL_SIZE ?? 8);
+/** The commit the issue's CPU targets are measured against (before the CPU work). */
+const BASELINE = 'a21880d';
+
+function argument(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
 
 const TARGETS = {
   flash64PerSecond: 1650,
@@ -30,12 +48,26 @@ const TARGETS = {
 
 async function main() {
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  const cpu = await cpuComparison(log);
+  if (process.argv.includes('--cpu-only')) {
+    await writeReport({ markdown: cpu.markdown, json: { date: new Date().toISOString(), cpu: cpu.json } }, log);
+    return;
+  }
   log(`bench: ${duration}s per load scenario, ${wsClients} sockets, ${expiryHolds} expiring holds, pool ${poolSize}`);
   const database = await benchDatabase(poolSize);
   const server = await startServer(database.url, { DB_POOL_SIZE: String(poolSize) });
   const results: Record<string, unknown> = {};
   try {
     const fixture = await createAccounts(database.handle.db, 500);
+    const doors = () =>
+      checkinScenarios({ url: server.url, database, fixture, ticketSigningSecret: TICKET_SIGNING_SECRET, connections: 64, durationS: duration, tickets: Math.max(20_000, duration * 6000) });
+    if (process.env.BENCH_ONLY === 'checkin') {
+      // Only the doors: BENCH_ONLY=checkin npm run bench (prints, writes no results file).
+      log('check-in only…');
+      const c = await doors();
+      log(checkinRows(c).map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
+      return;
+    }
     const event = await createEvent(server.url, fixture.organizer.token, [
       { nombre: 'Hot', cantidadTotal: 1_000_000 },
       { nombre: 'Sold out', cantidadTotal: 1 },
@@ -85,6 +117,8 @@ async function main() {
 
     log(`${expiryHolds} holds expiring at once…`);
     results.expiry = await massExpiry({ url: server.url, database, fixture, eventId: event.id, categoryId: expiry, holds: expiryHolds });
+    log('check-in at the doors…');
+    results.checkin = await doors();
     results.peakServerMemoryMb = await server.peakMemoryMb();
   } finally {
     await server.stop();
@@ -92,6 +126,10 @@ async function main() {
   }
 
   const report = buildReport(results);
+  await writeReport({ markdown: `${cpu.markdown}\n\n${report.markdown}`, json: { ...report.json, cpu: cpu.json } }, log);
+}
+
+async function writeReport(report: { markdown: string; json: unknown }, log: (line: string) => void) {
   log(`\n${report.markdown}`);
   const dir = path.join(ROOT, 'bench/results');
   await fs.mkdir(dir, { recursive: true });
@@ -99,6 +137,50 @@ async function main() {
   await fs.writeFile(path.join(dir, 'latest.md'), `${report.markdown}\n`);
   log(`written: bench/results/latest.json, bench/results/latest.md`);
 }
+
+/**
+ * CPU per reservation and per rejection of this tree, and of the reference commit in the same run,
+ * alternately round by round so both see the same machine conditions.
+ */
+async function cpuComparison(log: (line: string) => void): Promise<{ markdown: string; json: unknown }> {
+  const settings = cpuSettings();
+  // --compare REF[,REF…]: every listed commit is built and measured beside this tree; the first
+  // one is the reference the ratios are taken against.
+  const requested = (argument('--compare') ?? process.env.BENCH_COMPARE ?? BASELINE).split(',').filter((r) => r && r !== 'none');
+  const references: { root: string; label: string }[] = [];
+  for (const ref of requested) {
+    try {
+      references.push(buildRef(ref, log));
+    } catch (error) {
+      log(`compare: cannot build ${ref} (${(error as Error).message.split('\n')[0]}); leaving it out`);
+    }
+  }
+  const reference = references[0];
+  log(
+    `cpu: ${settings.rounds} rounds of ${settings.requests.reservation} reservations and ${settings.requests.rejection} ` +
+      `sold-out rejections per build, ${settings.connections} connections, pool ${settings.poolSize}`,
+  );
+  const sides: Side[] = [];
+  try {
+    for (const ref of references) sides.push(await startSide(`${ref.label}`, ref.root, settings));
+    sides.push(await startSide('this tree', ROOT, settings));
+    const figures = await runCpuRounds(sides, settings, log);
+    const table = cpuTable(figures, reference?.label);
+    const markdown = [
+      `CPU per successful request ${new Date().toISOString()} — ${machine()}: service process (utime+stime from /proc) and every ` +
+        `process of its PostgreSQL server; ${settings.rounds} alternating rounds of ${settings.requests.reservation} reservations ` +
+        `(2 tickets) and ${settings.requests.rejection} sold-out rejections, ${settings.connections} connections.`,
+      '',
+      table,
+    ].join('\n');
+    log(`\n${markdown}\n`);
+    return { markdown, json: { settings, reference: reference?.label, figures: Object.fromEntries(figures) } };
+  } finally {
+    for (const side of sides) await side.dispose();
+  }
+}
+
+const machine = () => `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -119,17 +201,17 @@ function buildReport(r: Record<string, any>) {
     ['GET /api/events/search', `${r.readSearch.successesPerSecond} req/s`, `${r.readSearch.p50} / ${r.readSearch.p95} / ${r.readSearch.p99}`, errors(r.readSearch, 200), ''],
     [`WebSocket fan-out (${r.websocket.clients} clients)`, `${r.websocket.samples} deliveries`, `${r.websocket.p50} / ${r.websocket.p95} / ${r.websocket.p99}`, `missed: ${r.websocket.missed}`, `p95 ≤ ${TARGETS.wsP95Ms} ms: ${ok(r.websocket.p95 <= TARGETS.wsP95Ms && r.websocket.missed === 0)}`],
     [`expiry of ${r.expiry.holds} holds`, `released in ${r.expiry.releasedAfterMs} ms`, `pushed in ${r.expiry.pushedAfterMs} ms`, '', `≤ ${TARGETS.expiryMs} ms: ${ok(r.expiry.pushedAfterMs >= 0 && r.expiry.pushedAfterMs <= TARGETS.expiryMs)}`],
+    ...checkinRows(r.checkin),
     ['server peak memory', `${r.peakServerMemoryMb} MB (after flash sale at 64: ${r.flashSale.peakServerMemoryMb} MB)`, '', '', `≤ ${TARGETS.memoryMb} MB: ${ok(r.peakServerMemoryMb <= TARGETS.memoryMb)}`],
   ];
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   const markdown = [
-    `Benchmark ${new Date().toISOString()} — ${machine}; server, PostgreSQL and load generator on the same machine; ${duration}s per load scenario, pool ${poolSize}.`,
+    `Benchmark ${new Date().toISOString()} — ${machine()}; server, PostgreSQL and load generator on the same machine; ${duration}s per load scenario, pool ${poolSize}.`,
     '',
     '| scenario | throughput | latency p50 / p95 / p99 (ms) | other answers | target |',
     '|---|---|---|---|---|',
     ...rows.map((cells) => `| ${cells.join(' | ')} |`),
   ].join('\n');
-  return { markdown, json: { date: new Date().toISOString(), machine, durationS: duration, poolSize, targets: TARGETS, results: r } };
+  return { markdown, json: { date: new Date().toISOString(), machine: machine(), durationS: duration, poolSize, targets: TARGETS, results: r } };
 }
 
 main().catch((error) => {

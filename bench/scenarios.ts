@@ -27,10 +27,14 @@ function percentile(sorted: number[], p: number): number {
 export async function load(options: {
   url: string;
   connections: number;
-  durationS: number;
+  /** Seconds of load, or with `amount`, a fixed number of requests instead. */
+  durationS?: number;
+  amount?: number;
   method?: 'GET' | 'POST';
   path: string;
   body?: string;
+  /** A body per request (e.g. a different ticket each time), instead of `body`. */
+  bodies?: () => string;
   tokens?: string[];
   success: number;
 }): Promise<LoadResult> {
@@ -40,7 +44,7 @@ export async function load(options: {
   const instance = (autocannon as unknown as (opts: unknown) => Promise<autocannon.Result> & NodeJS.EventEmitter)({
     url: options.url,
     connections: options.connections,
-    duration: options.durationS,
+    ...(options.amount ? { amount: options.amount } : { duration: options.durationS }),
     timeout: 10,
     requests: [
       {
@@ -49,9 +53,10 @@ export async function load(options: {
         body: options.body,
         headers: { 'content-type': 'application/json' },
         setupRequest: (req: any) => {
-          if (!options.tokens) return req;
+          const body = options.bodies ? options.bodies() : req.body;
+          if (!options.tokens) return { ...req, body };
           const token = options.tokens[next++ % options.tokens.length];
-          return { ...req, headers: { ...req.headers, authorization: `Bearer ${token}` } };
+          return { ...req, body, headers: { ...req.headers, authorization: `Bearer ${token}` } };
         },
       },
     ],

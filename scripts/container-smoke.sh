@@ -10,7 +10,8 @@
 # 2. Image: `podman build --isolation chroot --network host --build-arg NODE_IMAGE=<base>`.
 # 3. Run: `podman run` cannot start containers on these machines (crun cannot set up cgroups), so
 #    the image's filesystem (`podman image mount`) runs under chroot as the image's USER, with the
-#    image's ENV, WORKDIR and CMD, against a throwaway database on the machine's PostgreSQL.
+#    image's ENV, WORKDIR and CMD, against a throwaway database on the machine's PostgreSQL (no
+#    Stripe account here: simulated payments, which production allows only explicitly).
 # 4. Smoke: /ready, then register, create an event, reserve and confirm through the API; SIGTERM
 #    must end the process with exit code 0 and no WARN or ERROR line in its log.
 set -euo pipefail
@@ -119,6 +120,8 @@ chroot --userspec="$user:$user" "$mnt" /usr/bin/env -i -C "$workdir" "${image_en
   HOME="/home/$user" PORT="$SMOKE_PORT" WS_PORT="$SMOKE_PORT" DATABASE_URL="$database_url" \
   JWT_SECRET="container-smoke-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" \
   TRUST_PROXY=false METRICS_TOKEN="smoke-metrics-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  TICKET_SIGNING_SECRET="container-smoke-$(head -c 24 /dev/urandom | base64 | tr -d '/+=')" \
+  ALLOW_SIMULATED_PAYMENTS=true \
   "${cmd[@]}" >"$work/service.log" 2>&1 &
 child=$!
 

@@ -29,11 +29,21 @@ import { OrderRepository } from './modules/orders/orders.repository';
 import { orderRoutes } from './modules/orders/orders.routes';
 import { OrderService } from './modules/orders/orders.service';
 import { RateLimits } from './modules/onsale/rate-limits';
+import { DeviceTokens } from './modules/tickets/checkin-auth';
+import { SigningKeys } from './modules/tickets/signing-keys';
+import { TicketRepository } from './modules/tickets/tickets.repository';
+import { ticketRoutes } from './modules/tickets/tickets.routes';
+import { TicketService } from './modules/tickets/tickets.service';
+import { createPaymentProvider } from './modules/payments/providers';
+import { PaymentRepository } from './modules/payments/payments.repository';
+import { paymentRoutes } from './modules/payments/payments.routes';
+import { PaymentService } from './modules/payments/payments.service';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
 import { AppError } from './shared/errors';
 import { errorHandler, notFoundHandler } from './shared/http/error-handler';
+import { precomputedHeaders } from './shared/http/precomputed-headers';
 import { logSerializers, type Logger } from './shared/logger';
 
 export interface AppDeps {
@@ -44,6 +54,7 @@ export interface AppDeps {
   pool: pg.Pool;
   bus: DomainEvents;
   jwtSecret: string;
+  ticketSigningSecret: string;
   lifecycle: Lifecycle;
 }
 
@@ -52,12 +63,11 @@ export function createServices(deps: AppDeps) {
   const { db, bus, config } = deps;
   const tokens = new TokenService(deps.jwtSecret, config.auth.jwtExpiresIn);
   const passwords = new PasswordHasher(config.auth.bcryptCost);
-  const users = new UserRepository(db);
+  const users = new UserRepository(db, deps.pool);
   const authenticator = { tokens, accounts: new AccountDirectory(users) };
   const events = new EventRepository(db);
   const categories = new CategoryRepository(db);
   const stock = new StockRepository();
-  const orders = new OrderService(db, new OrderRepository(db, deps.pool), stock, bus, config.orders);
   const rateLimits = new RateLimits(
     {
       store: config.rateLimits.store,
@@ -70,6 +80,19 @@ export function createServices(deps: AppDeps) {
     deps.pool,
     deps.logger,
   );
+  const devices = new DeviceTokens(deps.jwtSecret);
+  const ticketRepository = new TicketRepository(db, deps.pool);
+  const orderRepository = new OrderRepository(db, deps.pool);
+  const payments = new PaymentService(
+    db,
+    orderRepository,
+    new PaymentRepository(db),
+    createPaymentProvider(config.payments),
+    bus,
+    config.payments.currency,
+    deps.logger,
+  );
+  const orders = new OrderService(db, orderRepository, stock, bus, config.orders, payments);
   return {
     rateLimits,
     metrics: new Metrics(),
@@ -81,6 +104,10 @@ export function createServices(deps: AppDeps) {
     events: new EventService(db, events, categories, stock, bus),
     categories: new CategoryService(db, events, categories, stock, bus),
     orders,
+    devices,
+    ticketRepository,
+    tickets: new TicketService(ticketRepository, new SigningKeys(deps.pool, deps.ticketSigningSecret), devices, bus),
+    payments,
     admin: new AdminService(new AdminRepository(db), events),
   };
 }
@@ -104,6 +131,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
   const app = express();
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.set('etag', false);
+  app.disable('x-powered-by'); // helmet would remove it from every response anyway
 
   app.use((req, res, next) => {
     const incoming = req.headers['x-request-id'];
@@ -131,16 +159,19 @@ export function createApp(deps: AppDeps, services: Services): Express {
     );
   }
   app.use(services.metrics.httpMiddleware());
+  // helmet's headers do not depend on the request: computed once, set on every response.
   app.use(
-    helmet({
-      contentSecurityPolicy: {
-        directives: {
-          // The web client talks to this API and to Socket.IO, which may listen on WS_PORT.
-          'connect-src': ["'self'", 'ws:', 'wss:', ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`])],
-          'upgrade-insecure-requests': null,
+    precomputedHeaders(
+      helmet({
+        contentSecurityPolicy: {
+          directives: {
+            // The web client talks to this API and to Socket.IO, which may listen on WS_PORT.
+            'connect-src': ["'self'", 'ws:', 'wss:', ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`])],
+            'upgrade-insecure-requests': null,
+          },
         },
-      },
-    }),
+      }),
+    ),
   );
   app.use(
     cors({
@@ -148,12 +179,24 @@ export function createApp(deps: AppDeps, services: Services): Express {
       exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
     }),
   );
+  // Before the JSON parser: provider webhooks are verified on their raw bytes.
+  app.use('/api/payments', paymentRoutes({ payments: services.payments }));
   app.use(express.json({ limit: '100kb' }));
 
   // The hot routes first: Express tries the layers in order for every request.
   app.use(
     '/api/orders',
-    orderRoutes({ orders: services.orders, auth: services.authenticator, metrics: services.metrics, limits: services.rateLimits }),
+    orderRoutes({
+      orders: services.orders,
+      payments: services.payments,
+      auth: services.authenticator,
+      metrics: services.metrics,
+      limits: services.rateLimits,
+    }),
+  );
+  app.use(
+    '/api',
+    ticketRoutes({ tickets: services.tickets, orders: services.orders, auth: services.authenticator, devices: services.devices }),
   );
   app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, auth: services.authenticator }));
   app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));

@@ -12,8 +12,12 @@ import { migrate } from './shared/db/migrate';
 import { DomainEvents } from './shared/domain-events';
 import type { Logger } from './shared/logger';
 import { ExpiryJob } from './modules/orders/expiry-job';
+import { PaymentRetryJob } from './modules/payments/payment-retry-job';
 import { RealtimeRepository } from './modules/realtime/realtime.repository';
 import { startRealtime, type Realtime } from './modules/realtime/realtime.server';
+
+/** How often owed provider calls are looked for; each row also waits out its own backoff. */
+const PAYMENT_RETRY_INTERVAL_MS = 5000;
 
 export interface RunningService {
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:3000 */
@@ -34,8 +38,16 @@ export interface RunningService {
  * tokens survive restarts and no fixed default secret ever exists.
  */
 export async function resolveJwtSecret(config: Config): Promise<string> {
-  if (config.auth.jwtSecret) return config.auth.jwtSecret;
-  const file = path.join(config.dataDir, 'jwt-secret');
+  return config.auth.jwtSecret ?? keptSecret(config, 'jwt-secret');
+}
+
+/** TICKET_SIGNING_SECRET, or outside production one generated once and kept like the JWT secret. */
+export async function resolveTicketSigningSecret(config: Config): Promise<string> {
+  return config.ticketSigningSecret ?? keptSecret(config, 'ticket-signing-secret');
+}
+
+async function keptSecret(config: Config, name: string): Promise<string> {
+  const file = path.join(config.dataDir, name);
   try {
     return (await fs.readFile(file, 'utf8')).trim();
   } catch {
@@ -109,6 +121,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       pool: database.pool,
       bus,
       jwtSecret: await resolveJwtSecret(config),
+      ticketSigningSecret: await resolveTicketSigningSecret(config),
       lifecycle,
     };
     services = createServices(deps);
@@ -128,6 +141,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       auth: services.authenticator,
       repository: new RealtimeRepository(realtimeDatabase.db, config.lowStockThreshold),
       bus,
+      checkinCounts: services.ticketRepository,
     });
   } catch (error) {
     server?.close();
@@ -141,6 +155,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     batchSize: config.orders.expiryBatchSize,
   });
   expiryJob.start();
+  const paymentRetryJob = new PaymentRetryJob(services.payments, logger, PAYMENT_RETRY_INTERVAL_MS);
+  paymentRetryJob.start();
   services.metrics.bind({
     db: database.db,
     pool: database.pool,
@@ -169,7 +185,8 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       clearTimeout(force);
       logger.debug('shutdown: HTTP requests drained');
       await expiryJob.stop();
-      logger.debug('shutdown: expiry job stopped');
+      await paymentRetryJob.stop();
+      logger.debug('shutdown: expiry and payment retry jobs stopped');
       await releaseDatabase();
       logger.info('shutdown complete');
     })();

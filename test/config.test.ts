@@ -46,7 +46,9 @@ describe('configuration', () => {
     ).toThrow(/too weak/);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, BCRYPT_COST: '10' })).toThrow(/BCRYPT_COST/);
     const guards = { TRUST_PROXY: 'false', METRICS_TOKEN: 'metrics-token-0123456789' };
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, ...guards }).auth.jwtSecret).toBe(strong);
+    expect(
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, ALLOW_SIMULATED_PAYMENTS: 'true', TICKET_SIGNING_SECRET: strong, ...guards }).auth.jwtSecret,
+    ).toBe(strong);
   });
 
   it('treats empty values as unset', () => {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { bucketCount } from '../src/modules/inventory/stock.repository';
-import { ERROR_STATUS, MAX_STOCK_BUCKETS, ORDER_STATUSES, ROLES } from '../src/shared/domain';
+import { ERROR_STATUS, MAX_STOCK_BUCKETS, ORDER_STATUSES, ROLES, TICKET_STATUSES } from '../src/shared/domain';
 import { startTestService, type TestService } from './helpers/service';
 
 /** The SQL side of `shared/domain.ts`: migrations are append-only, so they are checked, not generated. */
@@ -21,6 +21,7 @@ describe('domain constants agree with the database', () => {
   it('order statuses and roles are the PostgreSQL enums, in the same order', async () => {
     expect(await enumValues('order_status')).toEqual([...ORDER_STATUSES]);
     expect(await enumValues('user_role')).toEqual([...ROLES]);
+    expect(await enumValues('ticket_status')).toEqual([...TICKET_STATUSES]);
   });
 
   it('take_stock() spreads buyers over exactly MAX_STOCK_BUCKETS buckets', async () => {

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../src/shared/config';
 
 /** Production guards: explicit TRUST_PROXY and METRICS_TOKEN, and no seed with published passwords. */
 const strong = 'k3Jx9-Qp2Lm8Zr4Tw7Vb1Nc6Yh5Gd0Fs_aE';
-const production = { NODE_ENV: 'production', JWT_SECRET: strong };
+const production = { NODE_ENV: 'production', JWT_SECRET: strong, TICKET_SIGNING_SECRET: strong, ALLOW_SIMULATED_PAYMENTS: 'true' };
 
 it('refuses to start in production without an explicit TRUST_PROXY or without METRICS_TOKEN, naming them', () => {
   expect(() => loadConfig({ ...production, METRICS_TOKEN: 'metrics-token-0123456789' })).toThrow(/TRUST_PROXY: must be set explicitly/);

@@ -537,7 +537,7 @@ describe('PUT /api/orders/:id/confirm', () => {
     expect(res.body).toEqual({
       ...order,
       estado: 'CONFIRMED',
-      pago: { metodoPago: 'tarjeta', transactionId, confirmadoEn: expect.stringMatching(ISO_UTC) },
+      pago: { metodoPago: 'tarjeta', transactionId, confirmadoEn: expect.stringMatching(ISO_UTC), proveedor: 'simulated' },
       updatedAt: expect.stringMatching(ISO_UTC),
     });
     expect(Date.parse(res.body.pago.confirmadoEn)).toBeGreaterThanOrEqual(before - 2_000);

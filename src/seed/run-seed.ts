@@ -1,7 +1,7 @@
 import 'dotenv/config';
 import { createServices } from '../app';
 import { loadConfig } from '../shared/config';
-import { openDatabase, resolveJwtSecret } from '../server';
+import { openDatabase, resolveJwtSecret, resolveTicketSigningSecret } from '../server';
 import { migrate } from '../shared/db/migrate';
 import { DomainEvents } from '../shared/domain-events';
 import { createLogger } from '../shared/logger';
@@ -33,12 +33,14 @@ async function main() {
   try {
     await migrate(database.pool, logger);
     services = createServices({
-      config,
+      // Demo orders are confirmed without money moving, whatever provider the service runs with.
+      config: { ...config, payments: { provider: 'simulated', currency: config.payments.currency } },
       logger,
       db: database.db,
       pool: database.pool,
       bus: new DomainEvents(),
       jwtSecret: await resolveJwtSecret(config),
+      ticketSigningSecret: await resolveTicketSigningSecret(config),
       lifecycle: { draining: false },
     });
     const report = await seed(database.db, services);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { PAYMENT_PROVIDERS, type PaymentProviderName } from './domain';
 
 /** How long a token lives, in the `jsonwebtoken`/`ms` notation: `3600`, `15m`, `12h`, `7d`. */
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h|d|w|y)?$/;
@@ -68,6 +69,21 @@ const envSchema = z
     SHUTDOWN_TIMEOUT_MS: intInRange(100, 120_000).default(10_000),
     SHUTDOWN_DRAIN_MS: intInRange(0, 120_000).default(0),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    TICKET_SIGNING_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    // Unset: `simulated` outside production; in production it must be chosen explicitly.
+    PAYMENT_PROVIDER: z.enum(PAYMENT_PROVIDERS).optional(),
+    ALLOW_SIMULATED_PAYMENTS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_\w+$/, 'must be a Stripe secret key (sk_… or rk_…)').optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, 'must be a Stripe webhook signing secret (whsec_…)').optional(),
+    STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
+    CURRENCY: z
+      .string()
+      .regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO currency code, e.g. eur')
+      .transform((c) => c.toLowerCase())
+      .default('eur'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.JWT_SECRET) {
@@ -77,6 +93,16 @@ const envSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['JWT_SECRET'],
+        message: 'is too weak for production: use a random value, e.g. `openssl rand -base64 48`',
+      });
+    }
+    if (env.NODE_ENV === 'production' && !env.TICKET_SIGNING_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (env.NODE_ENV === 'production' && env.TICKET_SIGNING_SECRET && isWeakSecret(env.TICKET_SIGNING_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TICKET_SIGNING_SECRET'],
         message: 'is too weak for production: use a random value, e.g. `openssl rand -base64 48`',
       });
     }
@@ -99,6 +125,21 @@ const envSchema = z
     }
     if (env.RATE_LIMIT_STORE === 'redis' && !env.REDIS_URL) {
       ctx.addIssue({ code: 'custom', path: ['RATE_LIMIT_STORE'], message: 'redis needs REDIS_URL' });
+    }
+    const provider = env.PAYMENT_PROVIDER ?? 'simulated';
+    if (provider === 'simulated' && env.NODE_ENV === 'production' && !env.ALLOW_SIMULATED_PAYMENTS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAYMENT_PROVIDER'],
+        message:
+          'simulated payments accept any buyer\'s word as payment and are refused when NODE_ENV=production: ' +
+          'set PAYMENT_PROVIDER=stripe, or ALLOW_SIMULATED_PAYMENTS=true for a demo',
+      });
+    }
+    if (provider === 'stripe') {
+      for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const) {
+        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when PAYMENT_PROVIDER=stripe' });
+      }
     }
   });
 
@@ -154,6 +195,17 @@ export interface Config {
   shutdownDrainMs: number;
   /** Set: GET /metrics requires `Authorization: Bearer <token>`. */
   metricsToken: string | undefined;
+  /**
+   * Encrypts the events' ticket-signing keys at rest. Unset outside production: a random secret
+   * is generated and kept under `dataDir`.
+   */
+  ticketSigningSecret: string | undefined;
+  payments: {
+    provider: PaymentProviderName;
+    /** Lower-case ISO 4217 code, as Stripe writes it. */
+    currency: string;
+    stripe?: { secretKey: string; webhookSecret: string; apiBase: string | undefined };
+  };
 }
 
 export class ConfigError extends Error {}
@@ -214,5 +266,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     metricsToken: env.METRICS_TOKEN,
+    ticketSigningSecret: env.TICKET_SIGNING_SECRET,
+    payments: {
+      provider: env.PAYMENT_PROVIDER ?? 'simulated',
+      currency: env.CURRENCY,
+      ...(env.PAYMENT_PROVIDER === 'stripe'
+        ? {
+            stripe: {
+              secretKey: env.STRIPE_SECRET_KEY!,
+              webhookSecret: env.STRIPE_WEBHOOK_SECRET!,
+              apiBase: env.STRIPE_API_BASE,
+            },
+          }
+        : {}),
+    },
   };
 }

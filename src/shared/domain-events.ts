@@ -20,6 +20,8 @@ export interface DomainEventMap {
   };
   /** The event or its categories were created, edited or deleted (caches of it are stale). */
   'event.catalog-changed': { eventId: string };
+  /** `count` tickets of the event were admitted at its doors. */
+  'checkin.admitted': { eventId: string; count: number };
   /** `changes` holds the edited fields with their new values, in wire names. */
   'event.updated': { eventId: string; changes: EditedEventFields };
 }

@@ -18,6 +18,15 @@ export const DEFAULT_ROLE: Role = 'COMPRADOR';
 export const ORDER_STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** PostgreSQL enum `ticket_status` (migrations/0007): VALIDO, USADO (checked in), ANULADO (voided). */
+export const TICKET_STATUSES = ['VALIDO', 'USADO', 'ANULADO'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+/** What an offline scan turned out to be (POST /api/events/:id/checkins/sync), per nonce. */
+export const SYNC_RESULTS = ['ADMITIDO', 'DUPLICADO', 'ANULADO', 'INVALIDO'] as const;
+export type SyncResult = (typeof SYNC_RESULTS)[number];
+/** Offline scans per sync request. */
+export const MAX_SYNC_SCANS = 500;
+
 /** Narrows `value` to a member of `list` (for the `as const` lists above). */
 export const isOneOf = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);
@@ -33,8 +42,10 @@ export const OPEN_STATUSES = ['RESERVED', 'CONFIRMED'] as const satisfies readon
  */
 export const ERROR_STATUS = {
   VALIDATION_ERROR: 400,
+  INVALID_SIGNATURE: 400,
   UNAUTHORIZED: 401,
   INVALID_CREDENTIALS: 401,
+  PAYMENT_REQUIRED: 402,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   EMAIL_TAKEN: 409,
@@ -47,6 +58,8 @@ export const ERROR_STATUS = {
   IDEMPOTENCY_KEY_REUSED: 409,
   LIMIT_EXCEEDED: 409,
   SALES_CLOSED: 409,
+  ALREADY_CHECKED_IN: 409,
+  TICKET_REVOKED: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   INTERNAL: 500,
@@ -75,6 +88,10 @@ export type SocketAckErrorCode = (typeof SOCKET_ACK_ERROR_CODES)[number];
 export const MAX_STOCK_BUCKETS = 16;
 /** Buckets stay big enough that a usual order fits in one, so orders rarely combine buckets. */
 export const MIN_TICKETS_PER_BUCKET = 25;
+
+/** PAYMENT_PROVIDER values: who takes the money (see README, "Payments"). */
+export const PAYMENT_PROVIDERS = ['simulated', 'stripe'] as const;
+export type PaymentProviderName = (typeof PAYMENT_PROVIDERS)[number];
 
 /** Upper bounds of the wire contract. */
 export const MAX_ORDER_LINES = 50;

@@ -38,3 +38,28 @@ export async function expectStockInvariants(db: Database, eventId: string): Prom
   }
   return rows;
 }
+
+/**
+ * Tickets match sales, per category: issued tickets (VALIDO + USADO) = tickets sold (lines of
+ * CONFIRMED orders), no valid or used ticket of an order that is not CONFIRMED, and every
+ * confirmed order has exactly its tickets.
+ */
+export async function expectTicketInvariants(db: Database, eventId: string): Promise<void> {
+  const { rows } = await sql<{ categoryId: string; issued: number; sold: number }>`
+    SELECT c.id AS "categoryId",
+           (SELECT count(*)::int FROM tickets t WHERE t.category_id = c.id AND t.status IN ('VALIDO', 'USADO')) AS issued,
+           (SELECT coalesce(sum(i.quantity), 0)::int FROM order_items i JOIN orders o ON o.id = i.order_id
+             WHERE i.category_id = c.id AND o.status = 'CONFIRMED') AS sold
+    FROM ticket_categories c WHERE c.event_id = ${eventId}`.execute(db);
+  for (const r of rows) expect({ category: r.categoryId, issued: r.issued }).toEqual({ category: r.categoryId, issued: r.sold });
+  const stray = await sql<{ id: string; status: string }>`
+    SELECT t.id, o.status FROM tickets t JOIN orders o ON o.id = t.order_id
+    WHERE t.event_id = ${eventId} AND t.status <> 'ANULADO' AND o.status <> 'CONFIRMED'`.execute(db);
+  expect(stray.rows).toEqual([]);
+  const mismatched = await sql<{ id: string }>`
+    SELECT o.id FROM orders o
+    WHERE o.event_id = ${eventId} AND o.status = 'CONFIRMED'
+      AND (SELECT count(*) FROM tickets t WHERE t.order_id = o.id AND t.status <> 'ANULADO')
+          <> (SELECT sum(quantity) FROM order_items i WHERE i.order_id = o.id)`.execute(db);
+  expect(mismatched.rows).toEqual([]);
+}

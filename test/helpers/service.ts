@@ -22,6 +22,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     WS_PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     JWT_SECRET: TEST_JWT_SECRET,
+    TICKET_SIGNING_SECRET: 'test-ticket-signing-secret-0123456789-abcdefgh',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     // Suites send many orders and logins per account; the limits have their own suite.
     ORDER_RATE_LIMIT_PER_MINUTE: '10000000',

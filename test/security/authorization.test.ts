@@ -873,7 +873,7 @@ describe('mass assignment', () => {
       expect(order.usuarioId).toBe(buyer.id);
       expect(order.eventoId).toBe(f.event.id);
       expect(order.tickets).toEqual(f.order.tickets);
-      expect(order.pago).toEqual({ metodoPago: 'tarjeta', transactionId, confirmadoEn: expect.any(String) });
+      expect(order.pago).toEqual({ metodoPago: 'tarjeta', transactionId, confirmadoEn: expect.any(String), proveedor: 'simulated' });
       expect(recent(order.pago!.confirmadoEn)).toBe(true);
 
       const row = await db().selectFrom('orders').selectAll().where('id', '=', f.order.id).executeTakeFirstOrThrow();

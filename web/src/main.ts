@@ -9,7 +9,9 @@ import { authView } from './views/auth';
 import { eventView } from './views/event';
 import { eventsView } from './views/events';
 import { orderView, ordersView } from './views/orders';
+import { checkinView } from './views/checkin';
 import { manageEventView, organizerView } from './views/organizer';
+import { printTicketsView } from './views/tickets';
 
 const routes: [RegExp, View][] = [
   [/^\/?$/, eventsView],
@@ -17,8 +19,10 @@ const routes: [RegExp, View][] = [
   [/^\/login$/, authView],
   [/^\/orders$/, ordersView],
   [/^\/orders\/([^/]+)$/, orderView],
+  [/^\/orders\/([^/]+)\/print$/, printTicketsView],
   [/^\/organizer$/, organizerView],
   [/^\/organizer\/events\/([^/]+)$/, manageEventView],
+  [/^\/organizer\/events\/([^/]+)\/checkin$/, checkinView],
 ];
 
 const notFoundView: View = (ctx) => {

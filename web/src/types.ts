@@ -17,12 +17,32 @@ export type {
   SalesClosed,
   StockShortage,
 } from '../../src/modules/orders/orders.wire';
+export type { PaymentConfigDto as PaymentSettings, PaymentDto as PaymentIntent } from '../../src/modules/payments/payments.wire';
 export type { SalesCategoryDto as SalesCategory, SalesDto as Sales } from '../../src/modules/admin/admin.wire';
 export type {
   Ack,
   AlmostSoldOut,
+  CheckinUpdate,
   EventUpdate,
   OrderStatusChange,
   StockUpdate,
 } from '../../src/modules/realtime/realtime.wire';
 export type { ClientToServerEvents, ServerToClientEvents };
+
+/** Tickets and check-in (API.md, Part 2). */
+export interface Ticket {
+  id: string;
+  ordenId: string;
+  eventoId: string;
+  categoriaId: string;
+  categoriaNombre: string;
+  estado: 'VALIDO' | 'USADO' | 'ANULADO';
+  codigo: string;
+  ingresoEn: string | null;
+  puerta: string | null;
+}
+export interface CheckinStats {
+  emitidos: number;
+  admitidos: number;
+  porCategoria: { categoriaId: string; nombre: string; emitidos: number; admitidos: number }[];
+}

@@ -16,14 +16,26 @@ export class AccountDirectory {
     this.cache = new TtlCache(ttlMs, 100_000);
   }
 
+  /** Lookups under way: concurrent requests of one account share a single query. */
+  private readonly pending = new Map<string, Promise<{ role: Role } | null>>();
+
   async current(userId: string): Promise<{ role: Role } | undefined> {
-    let account = this.cache.get(userId);
-    if (account === undefined) {
-      const stamp = this.cache.stamp(userId);
-      const row = await this.users.findById(userId);
-      account = row ? { role: row.role } : null;
-      this.cache.setIfUnchanged(userId, stamp, account);
-    }
+    let account = this.cache.get(userId); // null: known not to exist
+    if (account === undefined) account = await (this.pending.get(userId) ?? this.lookUp(userId));
     return account ?? undefined;
+  }
+
+  private lookUp(userId: string): Promise<{ role: Role } | null> {
+    const stamp = this.cache.stamp(userId);
+    const lookup = this.users
+      .roleOf(userId)
+      .then((role) => {
+        const account = role ? { role } : null;
+        this.cache.setIfUnchanged(userId, stamp, account);
+        return account;
+      })
+      .finally(() => this.pending.delete(userId));
+    this.pending.set(userId, lookup);
+    return lookup;
   }
 }

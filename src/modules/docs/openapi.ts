@@ -6,6 +6,7 @@ import { loginBody, registerBody } from '../auth/auth.schemas';
 import { categoryBody, categoryPatchBody } from '../categories/categories.schemas';
 import { createEventBody, searchQuery, updateEventBody } from '../events/events.schemas';
 import { adminOrdersQuery, confirmOrderBody, createOrderBody } from '../orders/orders.schemas';
+import { TICKET_ENDPOINTS } from '../tickets/tickets.docs';
 import { realtimeDescription, realtimeEventSchemas } from './realtime-docs';
 import { errorResponse } from '../../shared/http/wire';
 import { sessionResponse, userResponse } from '../auth/auth.wire';
@@ -15,11 +16,12 @@ import { eventPage, eventResponse } from '../events/events.wire';
 import { healthResponse, readyResponse } from '../health/health.wire';
 import { orderHistoryResponse, orderPage, orderResponse } from '../orders/orders.wire';
 import { realtimeInfoResponse } from '../realtime/realtime.wire';
+import { paymentConfigResponse, paymentResponse, webhookResponse } from '../payments/payments.wire';
 
 const idParams = (...names: string[]) =>
   z.object(Object.fromEntries(names.map((n) => [n, z.uuid().describe('UUID (anything else is answered 404)')])));
 
-interface Endpoint {
+export interface Endpoint {
   method: 'get' | 'post' | 'put' | 'delete';
   /** Express notation (`/api/events/:id`); converted to OpenAPI's `{id}`. */
   path: string;
@@ -67,13 +69,33 @@ export const ENDPOINTS: Endpoint[] = [
   },
   { method: 'get', path: '/api/orders/my-orders', tag: 'Orders', summary: "The caller's orders, newest first", access: 'signed in', query: paginationQuery, ok: { status: 200, schema: orderPage, description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED'] },
   { method: 'get', path: '/api/orders/:id', tag: 'Orders', summary: 'One order (others’ orders are 404)', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'The order' }, errors: ['UNAUTHORIZED', 'NOT_FOUND'] },
-  { method: 'put', path: '/api/orders/:id/confirm', tag: 'Orders', summary: 'Confirm payment of a live hold (repeating with the same transactionId is a no-op)', access: 'its buyer', params: ['id'], body: confirmOrderBody, ok: { status: 200, schema: orderResponse, description: 'Confirmed' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'ORDER_EXPIRED', 'INVALID_STATE', 'DUPLICATE_TRANSACTION'] },
-  { method: 'put', path: '/api/orders/:id/cancel', tag: 'Orders', summary: 'Cancel a held or confirmed order before the event starts; tickets go back on sale', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'Cancelled' }, errors: ['UNAUTHORIZED', 'NOT_FOUND', 'INVALID_STATE'] },
+  {
+    method: 'post', path: '/api/orders/:id/payment', tag: 'Payments', access: 'its buyer', params: ['id'],
+    summary: 'Start paying a live hold: the payment intent of this order at the provider (created once; a repeat returns the same one)',
+    ok: { status: 201, schema: paymentResponse, description: 'The payment to complete (with stripe: in the browser with Stripe.js and clientSecret)' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'ORDER_EXPIRED', 'INVALID_STATE', 'SERVICE_UNAVAILABLE'],
+  },
+  {
+    method: 'put', path: '/api/orders/:id/confirm', tag: 'Orders', access: 'its buyer', params: ['id'], body: confirmOrderBody,
+    summary: 'Confirm payment of a live hold (repeating with the same transactionId is a no-op). With PAYMENT_PROVIDER=stripe, transactionId must be the paymentId from POST /api/orders/:id/payment, and the provider must report it authorized or paid for the full amount and currency (else 402)',
+    ok: { status: 200, schema: orderResponse, description: 'Confirmed' },
+    errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'PAYMENT_REQUIRED', 'FORBIDDEN', 'NOT_FOUND', 'ORDER_EXPIRED', 'INVALID_STATE', 'DUPLICATE_TRANSACTION', 'SERVICE_UNAVAILABLE'],
+  },
+  { method: 'get', path: '/api/payments/config', tag: 'Payments', summary: 'Which payment provider this service uses, and its currency', ok: { status: 200, schema: paymentConfigResponse, description: 'Payment settings' } },
+  {
+    method: 'post', path: '/api/payments/stripe/webhook', tag: 'Payments',
+    summary: 'Stripe webhook endpoint (called by Stripe, signed with STRIPE_WEBHOOK_SECRET; no bearer token). The raw body is verified against the Stripe-Signature header; each event id acts once. payment_intent.amount_capturable_updated and payment_intent.succeeded confirm a live hold; after the hold ended the tickets are taken again if still there (late payment honoured), else the payment is cancelled or refunded. Other events, repeats and unknown orders are answered 200 and ignored. 404 when PAYMENT_PROVIDER is not stripe',
+    ok: { status: 200, schema: webhookResponse, description: 'Handled (or nothing to do)' },
+    errors: ['INVALID_SIGNATURE', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'SERVICE_UNAVAILABLE'],
+  },
+  { method: 'put', path: '/api/orders/:id/cancel', tag: 'Orders', summary: 'Cancel a held or confirmed order before the event starts; tickets go back on sale; a confirmed order is refunded (pago.reembolsadoEn once done)', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: orderResponse, description: 'Cancelled' }, errors: ['UNAUTHORIZED', 'NOT_FOUND', 'INVALID_STATE'] },
 
   { method: 'get', path: '/api/admin/orders', tag: 'Admin', summary: 'All orders, newest first, with filters', access: 'ADMIN', query: adminOrdersQuery, ok: { status: 200, schema: orderPage, description: 'A page of orders' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN'] },
   { method: 'get', path: '/api/admin/orders/:id/history', tag: 'Admin', summary: 'Every state change of an order: who, when, from, to, why', access: 'ADMIN', params: ['id'], ok: { status: 200, schema: orderHistoryResponse, description: 'The history, oldest first' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
   { method: 'get', path: '/api/admin/stats', tag: 'Admin', summary: 'Platform totals', access: 'ADMIN', ok: { status: 200, schema: statsResponse, description: 'Statistics' }, errors: ['UNAUTHORIZED', 'FORBIDDEN'] },
   { method: 'get', path: '/api/admin/events/:id/sales', tag: 'Admin', summary: 'Sales of one event per category', access: 'ADMIN, the event organizer', params: ['id'], ok: { status: 200, schema: salesResponse, description: 'Sales' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
+
+  ...TICKET_ENDPOINTS,
 ];
 
 export const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ack,
   almostSoldOut,
+  checkinUpdate,
   eventUpdate,
   joinEventPayload,
   joinUserPayload,
@@ -31,6 +32,8 @@ Server → client, only after the change is committed:
 - \`event:update\` \`{ eventoId, cambios }\` to the event room
 - \`ticket:almost-sold-out\` \`{ eventoId, categoriaId, stockRestante }\` to the event room, once per downward crossing
   of LOW_STOCK_THRESHOLD
+- \`checkin:update\` \`{ eventoId, emitidos, admitidos }\` to the organizer's user room after admissions at the event's
+  doors (and when tickets are issued or voided), coalesced to at most one per event every 250 ms; the last one is current
 
 JSON Schemas of these payloads are under \`x-socketio\` in this document.
 `;
@@ -48,6 +51,7 @@ export function realtimeEventSchemas() {
       'order:status-change': json(orderStatusChange),
       'event:update': json(eventUpdate),
       'ticket:almost-sold-out': json(almostSoldOut),
+      'checkin:update': json(checkinUpdate),
     },
   };
 }

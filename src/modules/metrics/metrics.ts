@@ -99,13 +99,27 @@ export class Metrics {
     this.sources = sources;
   }
 
-  /** Times every request; the route label is the pattern (`/api/events/:id`), never the raw URL. */
+  /**
+   * Times every request; the route label is the pattern (`/api/events/:id`), never the raw URL.
+   * One histogram child per method, route and status, looked up by a string key: prom-client
+   * would otherwise merge and hash the label object of every request.
+   */
   httpMiddleware(): RequestHandler {
+    const children = new Map<string, client.Histogram.Internal<'method' | 'route' | 'status'>>();
+    const child = (method: string, route: string, status: string) => {
+      const key = `${method} ${status} ${route}`;
+      let found = children.get(key);
+      if (!found) {
+        found = this.httpDuration.labels({ method, route, status });
+        children.set(key, found);
+      }
+      return found;
+    };
     return (req, res, next) => {
-      const stop = this.httpDuration.startTimer({ method: req.method });
-      res.on('finish', () => {
+      const started = performance.now();
+      res.once('finish', () => {
         const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
-        stop({ route, status: String(res.statusCode) });
+        child(req.method, route, String(res.statusCode)).observe((performance.now() - started) / 1000);
       });
       next();
     };

@@ -1,4 +1,5 @@
-import type { OrderItemRow, OrderRow, OrderStatusHistoryRow } from '../../shared/db/schema';
+import type { OrderItemRow, OrderRow, OrderStatusHistoryRow, PaymentRow } from '../../shared/db/schema';
+import { isOneOf, PAYMENT_PROVIDERS } from '../../shared/domain';
 import { fromCents } from '../../shared/http/schemas';
 import type { OrderDto, OrderHistoryDto } from './orders.wire';
 
@@ -28,6 +29,9 @@ export function presentOrder(order: OrderWithItems): OrderDto {
             metodoPago: order.payment_method,
             transactionId: order.transaction_id,
             confirmadoEn: order.confirmed_at.toISOString(),
+            // Orders confirmed before providers existed were simulated.
+            proveedor: order.payment_provider && isOneOf(PAYMENT_PROVIDERS, order.payment_provider) ? order.payment_provider : 'simulated',
+            ...(order.refunded_at ? { reembolsadoEn: order.refunded_at.toISOString() } : {}),
           },
         }
       : {}),
@@ -38,7 +42,7 @@ export function presentOrder(order: OrderWithItems): OrderDto {
 
 type HistoryEntry = Pick<OrderStatusHistoryRow, 'from_status' | 'to_status' | 'actor_id' | 'reason' | 'created_at'>;
 
-export function presentOrderHistory(order: OrderRow, entries: HistoryEntry[]): OrderHistoryDto {
+export function presentOrderHistory(order: OrderRow, entries: HistoryEntry[], payments: PaymentRow[]): OrderHistoryDto {
   return {
     orderId: order.id,
     estadoActual: order.status,
@@ -48,6 +52,19 @@ export function presentOrderHistory(order: OrderRow, entries: HistoryEntry[]): O
       actorId: e.actor_id,
       motivo: e.reason,
       fecha: e.created_at.toISOString(),
+    })),
+    pagos: payments.map((p) => ({
+      tipo: p.kind,
+      proveedor: isOneOf(PAYMENT_PROVIDERS, p.provider) ? p.provider : 'simulated',
+      idProveedor: p.provider_id,
+      importe: fromCents(p.amount_cents),
+      moneda: p.currency,
+      estado: p.state,
+      pendiente: p.wanted,
+      intentos: p.attempts,
+      ultimoError: p.last_error,
+      creadoEn: p.created_at.toISOString(),
+      actualizadoEn: p.updated_at.toISOString(),
     })),
   };
 }

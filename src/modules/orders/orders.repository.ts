@@ -51,6 +51,18 @@ const RESERVATION_ERRORS: Record<
 
 const toDate = (value: string | null) => (value === null ? null : new Date(value));
 
+/** How an order was paid, as recorded at confirmation. */
+export interface ConfirmedPayment {
+  method: string;
+  transactionId: string;
+  provider: string;
+  currency: string;
+  /** The provider's state of the payment (simulated: succeeded). */
+  state: string;
+  /** 'capture' when the money is only authorized yet. */
+  wanted: 'capture' | null;
+}
+
 export interface OrderFilters {
   userId?: string;
   eventId?: string;
@@ -99,6 +111,8 @@ export class OrderRepository {
         ...row,
         payment_method: null,
         transaction_id: null,
+        payment_provider: null,
+        refunded_at: null,
         confirmed_at: null,
         idempotency_key: order.idempotencyKey ?? null,
         request_hash: order.requestHash ?? null,
@@ -184,20 +198,32 @@ export class OrderRepository {
   async confirm(
     orderId: string,
     userId: string,
-    payment: { method: string; transactionId: string },
-  ): Promise<OrderRow | undefined> {
-    const result = await sql<OrderRow>`
+    payment: ConfirmedPayment,
+  ): Promise<(OrderRow & { payment_row_id: number | null }) | undefined> {
+    // The payment is recorded in the same statement: a confirmed order always has its payment row,
+    // with the capture it is owed when the provider only authorized the money.
+    const result = await sql<OrderRow & { payment_row_id: number | null }>`
       WITH confirmed AS (
         UPDATE orders
         SET status = 'CONFIRMED', payment_method = ${payment.method}, transaction_id = ${payment.transactionId},
-            confirmed_at = clock_timestamp(), updated_at = clock_timestamp()
+            payment_provider = ${payment.provider}, confirmed_at = clock_timestamp(), updated_at = clock_timestamp()
         WHERE id = ${orderId} AND user_id = ${userId} AND status = 'RESERVED' AND expires_at > clock_timestamp()
         RETURNING *
       ), history AS (
         INSERT INTO order_status_history (order_id, from_status, to_status, actor_id, reason)
         SELECT id, 'RESERVED', 'CONFIRMED', user_id, 'payment ' || transaction_id FROM confirmed
+      ), paid AS (
+        INSERT INTO payments AS p (order_id, kind, provider, provider_id, amount_cents, currency, state, wanted, next_attempt_at)
+        SELECT id, 'payment', payment_provider, transaction_id, total_cents, ${payment.currency}, ${payment.state},
+               ${payment.wanted}::text, CASE WHEN ${payment.wanted}::text IS NULL THEN NULL ELSE clock_timestamp() END
+        FROM confirmed
+        ON CONFLICT (provider, provider_id) DO UPDATE
+          SET state = EXCLUDED.state, wanted = EXCLUDED.wanted, next_attempt_at = EXCLUDED.next_attempt_at,
+              updated_at = clock_timestamp()
+          WHERE p.order_id = EXCLUDED.order_id
+        RETURNING p.id
       )
-      SELECT * FROM confirmed`.execute(this.db);
+      SELECT confirmed.*, (SELECT id FROM paid) AS payment_row_id FROM confirmed`.execute(this.db);
     return result.rows[0];
   }
 

@@ -9,8 +9,15 @@ import type { Metrics } from '../metrics/metrics';
 import type { RateLimits } from '../onsale/rate-limits';
 import { confirmOrderBody, createOrderBody, idempotencyKey } from './orders.schemas';
 import type { OrderService } from './orders.service';
+import type { PaymentService } from '../payments/payments.service';
 
-export function orderRoutes(deps: { orders: OrderService; auth: Authenticator; metrics: Metrics; limits: RateLimits }): Router {
+export function orderRoutes(deps: {
+  orders: OrderService;
+  payments: PaymentService;
+  auth: Authenticator;
+  metrics: Metrics;
+  limits: RateLimits;
+}): Router {
   const router = Router();
   router.use(requireAuth(deps.auth));
 
@@ -55,6 +62,10 @@ export function orderRoutes(deps: { orders: OrderService; auth: Authenticator; m
   router.put('/:id/confirm', async (req, res) => {
     const id = idParam(req, 'id', 'Order');
     res.json(await deps.orders.confirm(caller(req), id, parseBody(confirmOrderBody, req)));
+  });
+
+  router.post('/:id/payment', async (req, res) => {
+    res.status(201).json(await deps.payments.start(caller(req), idParam(req, 'id', 'Order')));
   });
 
   router.put('/:id/cancel', async (req, res) => {

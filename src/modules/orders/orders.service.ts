@@ -20,6 +20,8 @@ import type {
   ReservationResult,
 } from './orders.repository';
 import type { ConfirmOrderInput, CreateOrderInput } from './orders.schemas';
+import type { PaymentService } from '../payments/payments.service';
+import type { ProviderIntent } from '../payments/provider';
 
 export interface OrderSettings {
   reservationTimeoutMs: number;
@@ -63,6 +65,7 @@ export class OrderService {
     private readonly stock: StockRepository,
     private readonly bus: DomainEvents,
     private readonly settings: OrderSettings,
+    private readonly payments: PaymentService,
   ) {
     const forget = ({ categoryIds }: { categoryIds: string[] }) => categoryIds.forEach((id) => this.soldOut.delete(id));
     bus.subscribe('stock.changed', forget);
@@ -135,20 +138,37 @@ export class OrderService {
   }
 
   async confirm(user: AuthUser, orderId: string, payment: ConfirmOrderInput): Promise<OrderDto> {
-    let confirmed: OrderRow | undefined;
-    try {
-      confirmed = await this.orders.confirm(orderId, user.id, {
-        method: payment.metodoPago,
-        transactionId: payment.transactionId,
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, 'orders_transaction_id_key')) {
-        throw new AppError('DUPLICATE_TRANSACTION', 'This transactionId was already used for another order');
+    const provider = this.payments.provider;
+    let verified: ProviderIntent | undefined;
+    if (provider.verifiesPayments) {
+      // Ask the provider first, outside any transaction; only a live hold is worth the call.
+      const order = await this.orders.findById(orderId);
+      if (order && order.user_id === user.id && order.status === 'RESERVED' && order.expires_at.getTime() > Date.now()) {
+        verified = await this.payments.verify(order, payment.transactionId);
       }
-      throw error;
+    }
+    let confirmed: (OrderRow & { payment_row_id: number | null }) | undefined;
+    if (!provider.verifiesPayments || verified) {
+      try {
+        confirmed = await this.orders.confirm(orderId, user.id, {
+          method: payment.metodoPago,
+          transactionId: payment.transactionId,
+          provider: provider.name,
+          currency: this.payments.settings().moneda,
+          state: verified?.status ?? 'succeeded',
+          wanted: verified?.status === 'requires_capture' ? 'capture' : null,
+        });
+      } catch (error) {
+        if (isUniqueViolation(error, 'orders_transaction_id_key')) {
+          throw new AppError('DUPLICATE_TRANSACTION', 'This transactionId was already used for another order');
+        }
+        throw error;
+      }
     }
     if (confirmed) {
       this.publishStatus(confirmed);
+      // The capture follows the commit; a failure is recorded and retried by the payments job.
+      if (verified?.status === 'requires_capture') void this.payments.afterCommit([confirmed.payment_row_id]).catch(() => undefined);
       return this.get(user, orderId);
     }
 
@@ -178,11 +198,15 @@ export class OrderService {
       }
       const by = user.id === order.user_id ? 'buyer' : 'administrator';
       const updated = await this.orders.setStatus(trx, order, 'CANCELLED', user.id, `cancelled by ${by}`);
+      // Payments before stock: the table order of docs/architecture.md (orders → payments → buckets).
+      const refunds = order.status === 'CONFIRMED' ? await this.payments.refundOnCancel(trx, order) : [];
       // The row lock and the status check above make sure the stock goes back exactly once.
       const quantities = await this.orders.quantitiesByCategory(trx, [order.id]);
       await this.stock.release(trx, quantities);
-      return { order: updated, categoryIds: [...quantities.keys()] };
+      return { order: updated, categoryIds: [...quantities.keys()], refunds };
     });
+    // Provider refunds only after the cancellation committed; a failed call is retried by the job.
+    await this.payments.afterCommit(cancelled.refunds).catch(() => undefined);
     this.publishStatus(cancelled.order);
     this.bus.publish('stock.changed', { eventId: cancelled.order.event_id, categoryIds: cancelled.categoryIds });
     return this.get(user, orderId);
@@ -199,7 +223,7 @@ export class OrderService {
   async history(orderId: string): Promise<OrderHistoryDto> {
     const order = await this.orders.findById(orderId);
     if (!order) throw notFound('Order');
-    return presentOrderHistory(order, await this.orders.history(orderId));
+    return presentOrderHistory(order, await this.orders.history(orderId), await this.payments.records(orderId));
   }
 
   async list(filters: OrderFilters, pagination: Pagination): Promise<Page<OrderDto>> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ORDER_STATUSES } from '../../shared/domain';
+import { ORDER_STATUSES, PAYMENT_PROVIDERS } from '../../shared/domain';
 import { id, pageOf, timestamp } from '../../shared/http/wire';
 
 const orderStatus = z.enum(ORDER_STATUSES);
@@ -24,7 +24,13 @@ export const orderResponse = z
     total: z.number(),
     expiraEn: timestamp,
     pago: z
-      .object({ metodoPago: z.string().nullable(), transactionId: z.string(), confirmadoEn: timestamp })
+      .object({
+        metodoPago: z.string().nullable(),
+        transactionId: z.string().describe('With stripe: the PaymentIntent id (the paymentId)'),
+        confirmadoEn: timestamp,
+        proveedor: z.enum(PAYMENT_PROVIDERS),
+        reembolsadoEn: timestamp.optional().describe('When the money went back after a cancellation'),
+      })
       .strict()
       .optional(),
     createdAt: timestamp,
@@ -52,6 +58,28 @@ export const orderHistoryResponse = z
         })
         .strict(),
     ),
+    pagos: z
+      .array(
+        z
+          .object({
+            tipo: z.enum(['payment', 'refund']),
+            proveedor: z.enum(PAYMENT_PROVIDERS),
+            idProveedor: z.string().describe("The provider's id (PaymentIntent pi_…, refund re_…)"),
+            importe: z.number(),
+            moneda: z.string(),
+            estado: z.string().describe("The provider's state: requires_capture, succeeded, canceled, refunded, …"),
+            pendiente: z
+              .enum(['capture', 'release'])
+              .nullable()
+              .describe('A provider call decided but not yet made (retried until it succeeds)'),
+            intentos: z.int().min(0),
+            ultimoError: z.string().nullable().describe('Why the last provider call failed'),
+            creadoEn: timestamp,
+            actualizadoEn: timestamp,
+          })
+          .strict(),
+      )
+      .describe('Every payment attempt and refund, oldest first'),
   })
   .strict()
   .meta({ id: 'OrderHistory' });

@@ -24,6 +24,11 @@ export const ROLE_GATES = {
   adminReports: ['ADMIN'],
   /** Per-event sales (ownership is checked by `canManageEvent`). */
   eventSales: ['ADMIN', 'ORGANIZADOR'],
+  /**
+   * Scan tickets at an event's doors (with a user token; door devices use check-in tokens of one
+   * event instead). Ownership is checked by the admission statement itself, as `canManageEvent`.
+   */
+  checkIn: ['ORGANIZADOR', 'ADMIN'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export const isAdmin = (actor: Actor): boolean => actor.role === 'ADMIN';
@@ -42,6 +47,8 @@ export function assertCanManageEvent(actor: Actor, event: { organizer_id: string
 export const canSeeOrder = (actor: Actor, order: { user_id: string }): boolean =>
   isAdmin(actor) || order.user_id === actor.id;
 export const canCancelOrder = canSeeOrder;
+/** A ticket, its code and QR code: its buyer's and administrators' (others get 404). */
+export const canSeeTicket = canSeeOrder;
 
 /** Only the buyer pays for an order, administrators included. */
 export function assertCanConfirmOrder(actor: Actor, order: { user_id: string }): void {

@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
 import type { AuthUser } from '../auth/tokens';
-import type { Ack, AlmostSoldOut, EventUpdate, OrderStatusChange, StockUpdate } from './realtime.wire';
+import type { Ack, AlmostSoldOut, CheckinUpdate, EventUpdate, OrderStatusChange, StockUpdate } from './realtime.wire';
 
 /** The typed Socket.IO events (payload shapes in `realtime.wire.ts`); shared by server, tests and web. */
 export type AckCallback = (result: Ack) => void;
@@ -10,6 +10,7 @@ export interface ServerToClientEvents {
   'order:status-change': (payload: OrderStatusChange) => void;
   'event:update': (payload: EventUpdate) => void;
   'ticket:almost-sold-out': (payload: AlmostSoldOut) => void;
+  'checkin:update': (payload: CheckinUpdate) => void;
 }
 
 export interface ClientToServerEvents {
@@ -23,6 +24,8 @@ export interface InterServerEvents {
   'stock:dirty': (categoryIds: string[]) => void;
   /** Order state changes made on the sending instance, for buyers connected elsewhere. */
   'orders:status': (changes: Array<OrderStatusChange & { userId: string }>) => void;
+  /** Tickets of these events were admitted, issued or voided on the sending instance. */
+  'checkin:dirty': (eventIds: string[]) => void;
 }
 
 export interface SocketData {

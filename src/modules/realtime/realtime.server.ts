@@ -26,6 +26,7 @@ import {
   type IO,
 } from './realtime.events';
 import { joinEventPayload, joinUserPayload, type Ack } from './realtime.wire';
+import { CheckinBroadcaster, type CheckinCounts } from './checkin-broadcaster';
 import { StatusRelay } from './status-relay';
 import { StockBroadcaster } from './stock-broadcaster';
 import { JOIN_WINDOW_SECONDS, JoinGuard } from './join-guard';
@@ -42,6 +43,7 @@ export interface RealtimeDeps {
   auth: Authenticator;
   repository: RealtimeRepository;
   bus: DomainEvents;
+  checkinCounts: CheckinCounts;
 }
 
 export interface Realtime {
@@ -241,6 +243,8 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
 
   const stock = new StockBroadcaster(io, repository, log);
   const statuses = new StatusRelay(io);
+  const checkins = new CheckinBroadcaster(io, deps.checkinCounts, log);
+  io.on('checkin:dirty', (eventIds) => checkins.markDirty(eventIds));
   io.on('stock:dirty', (categoryIds) => {
     stock.markDirty(categoryIds);
     bus.publish('stock.changed-elsewhere', { categoryIds });
@@ -255,6 +259,11 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
         expiraEn: o.expiresAt.toISOString(),
       }),
     ),
+    bus.subscribe('checkin.admitted', ({ eventId }) => checkins.changedLocally(eventId)),
+    // Confirmations issue tickets and cancellations of confirmed orders void them.
+    bus.subscribe('order.status-changed', (o) => {
+      if (o.status === 'CONFIRMED' || o.status === 'CANCELLED') checkins.changedLocally(o.eventId);
+    }),
     bus.subscribe('event.updated', (e) => io.to(eventRoom(e.eventId)).emit('event:update', { eventoId: e.eventId, cambios: e.changes })),
   ];
 
@@ -278,6 +287,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
       guard.close();
       statuses.flush();
       await stock.close();
+      await checkins.close();
       // Only this instance's sockets (io.disconnectSockets would tell every instance to drop
       // theirs); io.close() would also close a shared HTTP server, which the API closes itself.
       io.local.disconnectSockets(true);

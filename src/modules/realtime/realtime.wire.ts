@@ -33,3 +33,6 @@ export type EventUpdate = z.infer<typeof eventUpdate>;
 
 export const almostSoldOut = z.object({ eventoId: id, categoriaId: id, stockRestante: z.int().min(0) }).strict();
 export type AlmostSoldOut = z.infer<typeof almostSoldOut>;
+
+export const checkinUpdate = z.object({ eventoId: id, emitidos: z.int().min(0), admitidos: z.int().min(0) }).strict();
+export type CheckinUpdate = z.infer<typeof checkinUpdate>;

@@ -30,6 +30,8 @@ interface EmbeddedOptions {
   persistent?: boolean;
   /** The PostgreSQL `native` folder (bin/, lib/, share/); default: the installed platform package's. */
   binaries?: string;
+  /** More server settings, e.g. `['-c', 'shared_preload_libraries=pg_stat_statements']` for analysis. */
+  extraFlags?: string[];
 }
 
 const READY = 'database system is ready to accept connections';
@@ -150,7 +152,7 @@ async function initialise(account: RunAs, bin: string, clusterDir: string, passw
  * reach (see embedded-access.ts). Every way this can fail ends in one StartupError.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { dir, port, database, logger, persistent = true } = options;
+  const { dir, port, database, logger, persistent = true, extraFlags = [] } = options;
   const linkOrDir = path.join(path.resolve(dir), 'postgres');
   let account: RunAs | undefined;
   let clusterDir = linkOrDir;
@@ -202,7 +204,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     path.join(bin, 'bin', 'postgres'),
     // TCP on loopback only; no Unix socket (nothing uses it, and it would need a shared folder).
     ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=']
-      .concat(['-c', 'max_connections=200']),
+      .concat(['-c', 'max_connections=200'], extraFlags),
     logger,
   );
   const { child } = server;

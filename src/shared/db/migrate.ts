@@ -40,6 +40,9 @@ export async function migrate(pool: Pool, logger: Logger, dir = MIGRATIONS_DIR):
   const client = await pool.connect();
   const applied: string[] = [];
   try {
+    // The pool's lock_timeout is for requests; instances starting together must queue behind the
+    // one migrating, however long its migrations take, instead of failing start-up.
+    await client.query('SET lock_timeout = 0');
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version text PRIMARY KEY,
@@ -74,6 +77,7 @@ export async function migrate(pool: Pool, logger: Logger, dir = MIGRATIONS_DIR):
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.query('RESET lock_timeout').catch(() => undefined);
     client.release();
   }
   return applied;

@@ -64,6 +64,8 @@ export interface OrdersTable {
   confirmed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   idempotency_key: string | null;
   request_hash: string | null;
+  payment_provider: string | null;
+  refunded_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -86,6 +88,34 @@ export interface OrderStatusHistoryTable {
   created_at: CreatedAt;
 }
 
+export type PaymentKind = 'payment' | 'refund';
+export type PaymentWanted = 'capture' | 'release';
+
+export interface PaymentsTable {
+  id: Generated<number>;
+  order_id: string;
+  kind: PaymentKind;
+  provider: string;
+  provider_id: string;
+  amount_cents: number;
+  currency: string;
+  state: string;
+  wanted: PaymentWanted | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ProviderEventsTable {
+  provider: string;
+  event_id: string;
+  event_type: string;
+  order_id: string | null;
+  processed_at: CreatedAt;
+}
+
 export interface DB {
   users: UsersTable;
   events: EventsTable;
@@ -94,6 +124,8 @@ export interface DB {
   orders: OrdersTable;
   order_items: OrderItemsTable;
   order_status_history: OrderStatusHistoryTable;
+  payments: PaymentsTable;
+  provider_events: ProviderEventsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -102,3 +134,4 @@ export type CategoryRow = Selectable<TicketCategoriesTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type OrderItemRow = Selectable<OrderItemsTable>;
 export type OrderStatusHistoryRow = Selectable<OrderStatusHistoryTable>;
+export type PaymentRow = Selectable<PaymentsTable>;

@@ -6,6 +6,8 @@ import { session } from '../session';
 import type { Order, Page, TicketEvent } from '../types';
 import { announce, busy, formatRemaining, notice, STATUS_LABELS, statusBadge, takeFlash } from '../ui';
 import type { ViewContext } from '../view';
+import { ticketsSection } from './tickets';
+import { paymentSettings, stripePaymentCard } from './stripe-payment';
 
 export const PAYMENT_METHODS: [string, string][] = [
   ['credit_card', 'Credit card'],
@@ -70,6 +72,7 @@ export async function ordersView(ctx: ViewContext): Promise<void> {
       h('p', null, ticketSummary(order), ' · ', h('strong', null, `Total ${formatMoney(order.total)}`)),
       h('p', { class: 'muted small' }, 'Ordered ', h('time', { datetime: order.createdAt }, formatShortDate(order.createdAt))),
       countdown,
+      ticketsSection(order, ctx.signal),
       order.estado === 'RESERVED'
         ? h('p', null, h('a', { class: 'btn btn-primary', href: `#/orders/${order.id}` }, 'Pay or cancel'))
         : null,
@@ -199,6 +202,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
   let recheck: number | undefined;
   // One payment reference per page, so a retried confirmation is recognised as the same payment.
   const reference = `txn_${randomId().replace(/-/g, '').slice(0, 16)}`;
+  const { proveedor } = await paymentSettings();
 
   /** Set while this page's own confirm/cancel runs: its result is shown, not announced twice. */
   let acting = false;
@@ -236,7 +240,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
 
     if (o.estado === 'RESERVED') {
       countdown = h('p', { class: 'countdown countdown-large', role: 'timer', 'data-testid': 'countdown' });
-      parts.push(countdown, paymentForm(o));
+      parts.push(countdown, proveedor === 'stripe' ? stripePaymentCard(o, cancelButton(o, 'Cancel reservation'), actionError) : paymentForm(o));
     } else if (o.estado === 'CONFIRMED') {
       parts.push(
         notice('Payment confirmed. Your tickets are booked.', 'success', 'confirmed'),
@@ -249,6 +253,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
               h('div', null, h('dt', null, 'On'), h('dd', null, formatDate(o.pago.confirmadoEn))),
             )
           : null,
+        ticketsSection(o, ctx.signal),
         event && Date.parse(event.fecha) > Date.now() ? cancelButton(o, 'Cancel order and release tickets') : null,
       );
     } else if (o.estado === 'EXPIRED') {
@@ -258,6 +263,7 @@ export async function orderView(ctx: ViewContext): Promise<void> {
       );
     } else if (o.estado === 'CANCELLED') {
       parts.push(notice('This order was cancelled and its tickets went back on sale.', 'info', 'cancelled'));
+      if (o.pago?.reembolsadoEn) parts.push(notice(`Refunded on ${formatDate(o.pago.reembolsadoEn)}.`, 'info', 'refunded'));
     }
     replaceChildren(body, parts);
     tick();

@@ -231,7 +231,7 @@ export async function organizerView(ctx: ViewContext): Promise<void> {
                 h('h3', null, h('a', { href: `#/organizer/events/${e.id}` }, e.nombre)),
                 h('p', { class: 'event-meta' }, formatShortDate(e.fecha), ' · ', e.ubicacion),
                 h('p', { class: 'event-meta' }, `${formatNumber(left)} of ${formatNumber(e.capacidadTotal)} tickets left`),
-                h('p', null, h('a', { href: `#/organizer/events/${e.id}` }, 'Sales and settings'), ' · ', h('a', { href: `#/events/${e.id}` }, 'Public page')),
+                h('p', null, h('a', { href: `#/organizer/events/${e.id}` }, 'Sales and settings'), ' · ', h('a', { href: `#/organizer/events/${e.id}/checkin`, 'data-testid': 'checkin-link' }, 'Check-in'), ' · ', h('a', { href: `#/events/${e.id}` }, 'Public page')),
               );
             }),
           )
