@@ -19,7 +19,10 @@ const run = (cmd: string, args: string[], cwd: string, log: (line: string) => vo
  * between runs (one folder per commit), so comparing again against the same commit is quick.
  */
 export function buildRef(ref: string, log: (line: string) => void): { root: string; commit: string; label: string } {
-  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).trim();
   const label = execFileSync('git', ['rev-parse', '--short', commit], { cwd: ROOT, encoding: 'utf8' }).trim();
   const root = path.join(os.tmpdir(), `ticketing-bench-ref-${commit}`);
   const built = path.join(root, '.bench-built');
@@ -35,7 +38,8 @@ export function buildRef(ref: string, log: (line: string) => void): { root: stri
   execFileSync('git', ['worktree', 'prune'], { cwd: ROOT });
   run('git', ['worktree', 'add', '--detach', root, commit], ROOT, log);
   const sameLock =
-    fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8') === fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8');
+    fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8') ===
+    fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8');
   if (sameLock && fs.existsSync(path.join(ROOT, 'node_modules'))) {
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
     log('  node_modules: same package-lock.json, linked to this tree');

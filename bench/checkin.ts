@@ -71,8 +71,12 @@ export async function checkinScenarios(options: {
   // Codes as the service shows them: the event's key is made by asking for its public key.
   await fetch(`${url}/api/events/${event.id}/checkin-key`).then((r) => r.text());
   const key = (await new SigningKeys(database.handle.pool, options.ticketSigningSecret).existing(event.id))!;
-  const { rows } = await sql<{ id: string }>`SELECT id FROM tickets WHERE event_id = ${event.id} ORDER BY id`.execute(database.handle.db);
-  const bodies = rows.map((t, i) => JSON.stringify({ codigo: encodeCode(t.id, event.id, key.privateKey), puerta: `Door ${i % 8}` }));
+  const { rows } = await sql<{ id: string }>`SELECT id FROM tickets WHERE event_id = ${event.id} ORDER BY id`.execute(
+    database.handle.db,
+  );
+  const bodies = rows.map((t, i) =>
+    JSON.stringify({ codigo: encodeCode(t.id, event.id, key.privateKey), puerta: `Door ${i % 8}` }),
+  );
 
   const device = await post(`/api/events/${event.id}/checkin-tokens`, fixture.organizer.token, { etiqueta: 'bench' });
   let next = 0;
@@ -106,7 +110,9 @@ export async function checkinScenarios(options: {
             WHERE event_id = ${fresh.id}`.execute(database.handle.db);
   await fetch(`${url}/api/events/${fresh.id}/checkin-key`).then((r) => r.text());
   const rushKey = (await new SigningKeys(database.handle.pool, options.ticketSigningSecret).existing(fresh.id))!;
-  const ticket = (await sql<{ id: string }>`SELECT id FROM tickets WHERE event_id = ${fresh.id}`.execute(database.handle.db)).rows[0]!;
+  const ticket = (
+    await sql<{ id: string }>`SELECT id FROM tickets WHERE event_id = ${fresh.id}`.execute(database.handle.db)
+  ).rows[0]!;
   const rescans = await load({
     url,
     connections: options.connections,
@@ -117,7 +123,9 @@ export async function checkinScenarios(options: {
     tokens: [fixture.organizer.token],
     success: 409,
   });
-  const admitted = await sql<{ n: number }>`SELECT count(*)::int AS n FROM tickets WHERE event_id = ${event.id} AND status = 'USADO'`.execute(
+  const admitted = await sql<{
+    n: number;
+  }>`SELECT count(*)::int AS n FROM tickets WHERE event_id = ${event.id} AND status = 'USADO'`.execute(
     database.handle.db,
   );
   return {
@@ -126,7 +134,9 @@ export async function checkinScenarios(options: {
     rescans: {
       ...rescans,
       admitted: rescans.statuses['200'] ?? 0,
-      serverErrors: Object.entries(rescans.statuses).filter(([s]) => Number(s) >= 500).reduce((n, [, c]) => n + c, 0),
+      serverErrors: Object.entries(rescans.statuses)
+        .filter(([s]) => Number(s) >= 500)
+        .reduce((n, [, c]) => n + c, 0),
     },
     admittedInDatabase: admitted.rows[0]!.n,
   };
@@ -137,7 +147,11 @@ export const CHECKIN_TARGETS = { admissionsPerSecond: 2000, p99Ms: 100 };
 /** Report rows: scenario, throughput, latency p50 / p95 / p99, other answers, target. */
 export function checkinRows(c: CheckinBench): string[][] {
   const d = c.distinct;
-  const others = Object.entries(d.statuses).filter(([s]) => s !== '200').map(([s, n]) => `${s}×${n}`).join(' ') || 'none';
+  const others =
+    Object.entries(d.statuses)
+      .filter(([s]) => s !== '200')
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ') || 'none';
   const r = c.rescans;
   return [
     [

@@ -48,7 +48,12 @@ export interface Side {
   dispose(): Promise<void>;
 }
 
-export async function startSide(label: string, root: string, settings: CpuSettings, postgresFlags: string[] = []): Promise<Side> {
+export async function startSide(
+  label: string,
+  root: string,
+  settings: CpuSettings,
+  postgresFlags: string[] = [],
+): Promise<Side> {
   // The database is migrated by the service under test, with its own migrations.
   const database = await emptyDatabase(`ticketing_bench_${label.replace(/\W+/g, '_')}`.toLowerCase(), postgresFlags);
   let server: ServerProcess | undefined;
@@ -68,7 +73,12 @@ export async function startSide(label: string, root: string, settings: CpuSettin
   }
 }
 
-async function prepareSide(label: string, server: ServerProcess, handle: DatabaseHandle, disposeDatabase: () => Promise<void>): Promise<Side> {
+async function prepareSide(
+  label: string,
+  server: ServerProcess,
+  handle: DatabaseHandle,
+  disposeDatabase: () => Promise<void>,
+): Promise<Side> {
   const { rows } = await handle.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   const postmasterPid = parentPid(rows[0]!.pid);
   const fixture = await createAccounts(handle.db, 500);
@@ -116,7 +126,12 @@ export interface CpuSample {
 }
 
 /** `requests` requests of one scenario against one side, with the CPU both used meanwhile. */
-export async function measure(side: Side, scenario: CpuScenario, requests: number, connections: number): Promise<CpuSample> {
+export async function measure(
+  side: Side,
+  scenario: CpuScenario,
+  requests: number,
+  connections: number,
+): Promise<CpuSample> {
   const pid = side.server.child.pid!;
   const db0 = side.postmasterPid ? postgresCpuUs(side.postmasterPid) : undefined;
   const s0 = processCpuUs(pid);
@@ -192,7 +207,9 @@ export async function runCpuRounds(
     log(`cpu: warm-up of ${side.label}…`);
     for (const scenario of CPU_SCENARIOS) await measure(side, scenario, settings.warmup, settings.connections);
   }
-  const samples = new Map(sides.map((s) => [s.label, { reservation: [] as CpuSample[], rejection: [] as CpuSample[] }]));
+  const samples = new Map(
+    sides.map((s) => [s.label, { reservation: [] as CpuSample[], rejection: [] as CpuSample[] }]),
+  );
   for (let round = 1; round <= settings.rounds; round++) {
     // A B, then B A: neither build always runs right after the other one's load.
     const order = round % 2 === 1 ? sides : [...sides].reverse();
@@ -210,12 +227,16 @@ export async function runCpuRounds(
     }
   }
   return new Map(
-    [...samples].map(([label, s]) => [label, { reservation: summarize(s.reservation, 'reservation'), rejection: summarize(s.rejection, 'rejection') }]),
+    [...samples].map(([label, s]) => [
+      label,
+      { reservation: summarize(s.reservation, 'reservation'), rejection: summarize(s.rejection, 'rejection') },
+    ]),
   );
 }
 
 const fmt = (n: number) => (Number.isFinite(n) ? n.toLocaleString('en-US') : 'n/a');
-const ratio = (a: number, b: number) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : 'n/a');
+const ratio = (a: number, b: number) =>
+  Number.isFinite(a) && Number.isFinite(b) && b > 0 ? (a / b).toFixed(2) : 'n/a';
 
 /** A markdown table: one row per side and scenario, and with a reference side, the ratios to it. */
 export function cpuTable(figures: Map<string, Record<CpuScenario, CpuFigures>>, reference?: string): string {
@@ -226,7 +247,10 @@ export function cpuTable(figures: Map<string, Record<CpuScenario, CpuFigures>>, 
   for (const [label, f] of figures) {
     for (const scenario of CPU_SCENARIOS) {
       const x = f[scenario];
-      const other = Object.entries(x.unexpected).map(([s, n]) => `${s}×${n}`).join(' ') || 'none';
+      const other =
+        Object.entries(x.unexpected)
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' ') || 'none';
       lines.push(
         `| ${label} | ${scenario} | ${fmt(x.service)} | ${fmt(x.database)} | **${fmt(x.total)}** | ${fmt(x.range[0])}–${fmt(x.range[1])} | ${fmt(x.requestsPerSecond)} | ${other} |`,
       );
@@ -240,14 +264,21 @@ export function cpuTable(figures: Map<string, Record<CpuScenario, CpuFigures>>, 
       const a = figures.get(labels[i - 1]!)!;
       const b = figures.get(labels[i]!)!;
       for (const scenario of CPU_SCENARIOS) {
-        const step = (f: (x: CpuFigures) => number) => `${fmt(f(a[scenario]))} → ${fmt(f(b[scenario]))} (${ratio(f(b[scenario]), f(a[scenario]))})`;
-        lines.push(`| ${labels[i - 1]} → ${labels[i]} | ${scenario} | ${step((x) => x.service)} | ${step((x) => x.database)} | ${step((x) => x.total)} |`);
+        const step = (f: (x: CpuFigures) => number) =>
+          `${fmt(f(a[scenario]))} → ${fmt(f(b[scenario]))} (${ratio(f(b[scenario]), f(a[scenario]))})`;
+        lines.push(
+          `| ${labels[i - 1]} → ${labels[i]} | ${scenario} | ${step((x) => x.service)} | ${step((x) => x.database)} | ${step((x) => x.total)} |`,
+        );
       }
     }
   }
   if (reference && figures.has(reference)) {
     const ref = figures.get(reference)!;
-    lines.push('', `| ratio to ${reference} | scenario | service | PostgreSQL | total | target |`, '|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      `| ratio to ${reference} | scenario | service | PostgreSQL | total | target |`,
+      '|---|---|---|---|---|---|',
+    );
     for (const [label, f] of figures) {
       if (label === reference) continue;
       for (const scenario of CPU_SCENARIOS) {

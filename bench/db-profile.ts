@@ -11,9 +11,12 @@ import { ROOT } from './setup';
 async function main() {
   const requests = Number(process.env.BENCH_CPU_RESERVATIONS ?? 5000);
   const side = await startSide('profile', ROOT, cpuSettings(), [
-    '-c', 'shared_preload_libraries=pg_stat_statements',
-    '-c', 'pg_stat_statements.track=all',
-    '-c', 'track_io_timing=on',
+    '-c',
+    'shared_preload_libraries=pg_stat_statements',
+    '-c',
+    'pg_stat_statements.track=all',
+    '-c',
+    'track_io_timing=on',
   ]);
   const { pool } = side.handle;
   try {
@@ -32,11 +35,14 @@ async function main() {
     );
     await new Promise((r) => setTimeout(r, 700)); // statistics are flushed by the backends about every second
 
-    const statements = await pool.query(`
+    const statements = await pool.query(
+      `
       SELECT round((total_exec_time * 1000 / $1)::numeric, 1) AS us_per_reservation, calls,
              round((total_exec_time * 1000 / greatest(calls, 1))::numeric, 1) AS us_per_call, toplevel,
              shared_blks_hit + shared_blks_read AS blocks, wal_records, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
-      FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time DESC LIMIT 15`, [n]);
+      FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time DESC LIMIT 15`,
+      [n],
+    );
     console.log('pg_stat_statements (execution time, nested statements included in their callers):');
     console.table(statements.rows);
 
@@ -48,7 +54,9 @@ async function main() {
     console.table(tables.rows);
     const wal = await pool.query(`SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal`);
     const w = wal.rows[0];
-    console.log(`WAL per reservation: ${(w.wal_records / n).toFixed(1)} records, ${Math.round(w.wal_bytes / n)} bytes, ${(w.wal_fpi / n).toFixed(2)} full-page images\n`);
+    console.log(
+      `WAL per reservation: ${(w.wal_records / n).toFixed(1)} records, ${Math.round(w.wal_bytes / n)} bytes, ${(w.wal_fpi / n).toFixed(2)} full-page images\n`,
+    );
 
     const ids = await pool.query<{ event_id: string; category_id: string }>(
       `SELECT c.event_id, c.id AS category_id FROM ticket_categories c WHERE c.name = 'Hot'`,
@@ -70,7 +78,7 @@ async function main() {
            WHERE category_id = $1 AND available >= 2 ORDER BY (bucket + 3) % 16 LIMIT 1 FOR UPDATE SKIP LOCKED)`,
         [category_id],
       );
-      console.log('\nEXPLAIN (ANALYZE, BUFFERS) of take_stock()\'s update:');
+      console.log("\nEXPLAIN (ANALYZE, BUFFERS) of take_stock()'s update:");
       console.log(take.rows.map((r) => r['QUERY PLAN']).join('\n'));
       await client.query('ROLLBACK');
     } finally {

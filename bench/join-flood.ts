@@ -18,13 +18,36 @@ async function main() {
     const fixture = await createAccounts(database.handle.db, 500);
     const event = await createEvent(server.url, fixture.organizer.token, [{ nombre: 'Hot', cantidadTotal: 1_000_000 }]);
     const others = await Promise.all(
-      Array.from({ length: 3 }, () => createEvent(server.url, fixture.organizer.token, [{ nombre: 'Other', cantidadTotal: 10 }])),
+      Array.from({ length: 3 }, () =>
+        createEvent(server.url, fixture.organizer.token, [{ nombre: 'Other', cantidadTotal: 10 }]),
+      ),
     );
-    const body = JSON.stringify({ eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }] });
+    const body = JSON.stringify({
+      eventoId: event.id,
+      tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }],
+    });
     const flash = () =>
-      load({ url: server.url, connections: 64, durationS: duration, method: 'POST', path: '/api/orders', body, tokens: fixture.buyers, success: 201 });
+      load({
+        url: server.url,
+        connections: 64,
+        durationS: duration,
+        method: 'POST',
+        path: '/api/orders',
+        body,
+        tokens: fixture.buyers,
+        success: 201,
+      });
     log('warm-up…');
-    await load({ url: server.url, connections: 64, durationS: Math.min(3, duration), method: 'POST', path: '/api/orders', body, tokens: fixture.buyers, success: 201 });
+    await load({
+      url: server.url,
+      connections: 64,
+      durationS: Math.min(3, duration),
+      method: 'POST',
+      path: '/api/orders',
+      body,
+      tokens: fixture.buyers,
+      success: 201,
+    });
     log(`flash sale alone, beside ${sockets} join-flooding sockets, alone again (${duration}s each)…`);
     const r = await flashBesideJoinFlood({
       url: server.url,
@@ -36,10 +59,14 @@ async function main() {
     });
     const [a, b] = r.alone as [typeof r.flooded, typeof r.flooded];
     log(`alone:   ${a.successesPerSecond} and ${b.successesPerSecond} reservations/s (p99 ${a.p99} / ${b.p99} ms)`);
-    log(`flooded: ${r.flooded.successesPerSecond} reservations/s (p99 ${r.flooded.p99} ms); statuses ${JSON.stringify(r.flooded.statuses)}`);
+    log(
+      `flooded: ${r.flooded.successesPerSecond} reservations/s (p99 ${r.flooded.p99} ms); statuses ${JSON.stringify(r.flooded.statuses)}`,
+    );
     log(`flood:   ${r.flood.answeredPerSecond} joins/s answered: ${JSON.stringify(r.flood.answers)}`);
     log(`kept:    ${Math.round(r.ratio * 100)} % of the flash sale (target ≥ 90 %: ${r.ratio >= 0.9 ? 'yes' : 'NO'})`);
-    log(`service CPU per reservation: ${r.serverCpuUsPerReservation.alone} µs alone, ${r.serverCpuUsPerReservation.flooded} µs flooded`);
+    log(
+      `service CPU per reservation: ${r.serverCpuUsPerReservation.alone} µs alone, ${r.serverCpuUsPerReservation.flooded} µs flooded`,
+    );
   } finally {
     await server.stop();
     await database.dispose();

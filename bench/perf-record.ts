@@ -26,26 +26,39 @@ async function main() {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === side.postmasterPid) pids.push(Number(entry));
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === side.postmasterPid)
+          pids.push(Number(entry));
       } catch {
         // gone
       }
     }
-    const recorder = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '997', '-g', '-o', data, '-p', pids.join(',')], { stdio: 'ignore' });
+    const recorder = spawn('perf', ['record', '-e', 'cpu-clock', '-F', '997', '-g', '-o', data, '-p', pids.join(',')], {
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 500));
     const sample = await measure(side, scenario, requests, 64);
     recorder.kill('SIGINT');
     await new Promise((r) => recorder.once('exit', r));
     const per = (us: number) => Math.round(us / sample.successes);
     const header = `${sample.successes} ${scenario}s: service ${per(sample.serviceUs)} µs, PostgreSQL ${per(sample.databaseUs)} µs per ${scenario}`;
-    const report = (args: string[]) => execFileSync('perf', ['report', '-i', data, '--stdio', '--no-children', ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const report = (args: string[]) =>
+      execFileSync('perf', ['report', '-i', data, '--stdio', '--no-children', ...args], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      });
     const text = [
       header,
       report(['--sort', 'comm,dso', '-g', 'none', '--percent-limit', '0.5']),
       report(['--sort', 'comm,sym', '-g', 'none', '--percent-limit', '0.4']),
     ].join('\n');
     fs.writeFileSync(path.join(out, `perf-${scenario}.txt`), text);
-    console.log(text.split('\n').filter((l) => l && !l.startsWith('#')).slice(0, 160).join('\n'));
+    console.log(
+      text
+        .split('\n')
+        .filter((l) => l && !l.startsWith('#'))
+        .slice(0, 160)
+        .join('\n'),
+    );
   } finally {
     await side.dispose();
   }

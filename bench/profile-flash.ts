@@ -13,8 +13,13 @@ async function main() {
     const fixture = await createAccounts(database.handle.db, 500);
     // PROFILE_SOLD_OUT=1: the category is sold out before the load starts.
     const soldOut = Boolean(process.env.PROFILE_SOLD_OUT);
-    const event = await createEvent(server.url, fixture.organizer.token, [{ nombre: 'Hot', cantidadTotal: soldOut ? 2 : 1_000_000 }]);
-    const body = JSON.stringify({ eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }] });
+    const event = await createEvent(server.url, fixture.organizer.token, [
+      { nombre: 'Hot', cantidadTotal: soldOut ? 2 : 1_000_000 },
+    ]);
+    const body = JSON.stringify({
+      eventoId: event.id,
+      tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }],
+    });
     if (soldOut) {
       await fetch(`${server.url}/api/orders`, {
         method: 'POST',

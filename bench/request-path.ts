@@ -53,16 +53,28 @@ async function main() {
   const add = (name: string, us: number) => rows.push([name, Math.round(us * 10) / 10]);
   const n = Number(process.env.ITERATIONS ?? 20_000);
 
-  add('baseline: fake req/res objects alone', cpuUs(() => fakeExchange(), n));
+  add(
+    'baseline: fake req/res objects alone',
+    cpuUs(() => fakeExchange(), n),
+  );
 
   const tokens = new TokenService(crypto.randomBytes(32).toString('hex'), '1d');
   const token = tokens.sign({ id: crypto.randomUUID(), role: 'COMPRADOR' });
-  add('JWT verify (tokens.verify)', cpuUs(() => tokens.verify(token), n));
+  add(
+    'JWT verify (tokens.verify)',
+    cpuUs(() => tokens.verify(token), n),
+  );
 
   const body = { eventoId: crypto.randomUUID(), tickets: [{ categoriaId: crypto.randomUUID(), cantidad: 2 }] };
   const text = JSON.stringify(body);
-  add('JSON.parse of the body', cpuUs(() => JSON.parse(text), n));
-  add('zod createOrderBody.safeParse', cpuUs(() => createOrderBody.safeParse(JSON.parse(text)), n));
+  add(
+    'JSON.parse of the body',
+    cpuUs(() => JSON.parse(text), n),
+  );
+  add(
+    'zod createOrderBody.safeParse',
+    cpuUs(() => createOrderBody.safeParse(JSON.parse(text)), n),
+  );
 
   const order: OrderWithItems = {
     id: crypto.randomUUID(),
@@ -78,18 +90,43 @@ async function main() {
     request_hash: null,
     created_at: new Date(),
     updated_at: new Date(),
-    items: [{ order_id: '', category_id: body.tickets[0]!.categoriaId, category_name: 'Hot', quantity: 2, unit_price_cents: 5000 }],
+    items: [
+      {
+        order_id: '',
+        category_id: body.tickets[0]!.categoriaId,
+        category_name: 'Hot',
+        quantity: 2,
+        unit_price_cents: 5000,
+      },
+    ],
   } as OrderWithItems;
-  add('presentOrder', cpuUs(() => presentOrder(order), n));
-  add('presentOrder + JSON.stringify', cpuUs(() => JSON.stringify(presentOrder(order)), n));
+  add(
+    'presentOrder',
+    cpuUs(() => presentOrder(order), n),
+  );
+  add(
+    'presentOrder + JSON.stringify',
+    cpuUs(() => JSON.stringify(presentOrder(order)), n),
+  );
 
   add(
     'helmet (as configured in app.ts)',
-    middlewareUs(helmet({ contentSecurityPolicy: { directives: { 'connect-src': ["'self'", 'ws:', 'wss:'], 'upgrade-insecure-requests': null } } }), n),
+    middlewareUs(
+      helmet({
+        contentSecurityPolicy: {
+          directives: { 'connect-src': ["'self'", 'ws:', 'wss:'], 'upgrade-insecure-requests': null },
+        },
+      }),
+      n,
+    ),
   );
   add(
     'cors (origin *)',
-    middlewareUs(cors({ origin: '*', exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'] }), n, { origin: 'http://x' }),
+    middlewareUs(
+      cors({ origin: '*', exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'] }),
+      n,
+      { origin: 'http://x' },
+    ),
   );
   const metrics = new Metrics();
   const metricsMw = metrics.httpMiddleware();
@@ -102,10 +139,13 @@ async function main() {
       res.emit('finish');
     }, n),
   );
-  add('request id (crypto.randomUUID + setHeader)', middlewareUs((req, res, next) => {
-    res.setHeader('X-Request-Id', crypto.randomUUID());
-    next();
-  }, n));
+  add(
+    'request id (crypto.randomUUID + setHeader)',
+    middlewareUs((req, res, next) => {
+      res.setHeader('X-Request-Id', crypto.randomUUID());
+      next();
+    }, n),
+  );
 
   // The whole Express pipeline without the database: a JSON body in, a JSON answer out, over
   // real HTTP on loopback (client CPU included, so only the difference between rows matters).
@@ -119,10 +159,20 @@ async function main() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const post = () =>
     new Promise<void>((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/orders', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-        res.resume();
-        res.on('end', () => resolve());
-      });
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/orders',
+          agent,
+          headers: { 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        },
+      );
       req.on('error', reject);
       req.end(text);
     });

@@ -21,7 +21,17 @@ import { checkinRows, checkinScenarios } from './checkin';
 import { benchDatabase, ROOT, startServer, TICKET_SIGNING_SECRET } from './setup';
 import { buildRef } from './build-ref';
 import { cpuSettings, cpuTable, runCpuRounds, startSide, type Side } from './cpu';
-import { bareExpress, createAccounts, createEvent, databaseCeiling, ledger, load, massExpiry, websocketFanout, type LoadResult } from './scenarios';
+import {
+  bareExpress,
+  createAccounts,
+  createEvent,
+  databaseCeiling,
+  ledger,
+  load,
+  massExpiry,
+  websocketFanout,
+  type LoadResult,
+} from './scenarios';
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 const wsClients = Number(process.env.BENCH_WS_CLIENTS ?? 2000);
@@ -60,12 +70,24 @@ async function main() {
   try {
     const fixture = await createAccounts(database.handle.db, 500);
     const doors = () =>
-      checkinScenarios({ url: server.url, database, fixture, ticketSigningSecret: TICKET_SIGNING_SECRET, connections: 64, durationS: duration, tickets: Math.max(20_000, duration * 6000) });
+      checkinScenarios({
+        url: server.url,
+        database,
+        fixture,
+        ticketSigningSecret: TICKET_SIGNING_SECRET,
+        connections: 64,
+        durationS: duration,
+        tickets: Math.max(20_000, duration * 6000),
+      });
     if (process.env.BENCH_ONLY === 'checkin') {
       // Only the doors: BENCH_ONLY=checkin npm run bench (prints, writes no results file).
       log('check-in only…');
       const c = await doors();
-      log(checkinRows(c).map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
+      log(
+        checkinRows(c)
+          .map((cells) => `| ${cells.join(' | ')} |`)
+          .join('\n'),
+      );
       return;
     }
     const event = await createEvent(server.url, fixture.organizer.token, [
@@ -75,17 +97,41 @@ async function main() {
       { nombre: 'Fan-out', cantidadTotal: 1_000_000 },
       { nombre: 'Expiry', cantidadTotal: 100_000 },
     ]);
-    const [hot, soldOut, ceiling, fanout, expiry] = event.categorias.map((c) => c.id) as [string, string, string, string, string];
+    const [hot, soldOut, ceiling, fanout, expiry] = event.categorias.map((c) => c.id) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const order = (categoryId: string, cantidad: number) =>
       JSON.stringify({ eventoId: event.id, tickets: [{ categoriaId: categoryId, cantidad }] });
 
     const flash = async (connections: number): Promise<LoadResult> => {
       log(`flash sale: ${connections} connections…`);
-      return load({ url: server.url, connections, durationS: duration, method: 'POST', path: '/api/orders', body: order(hot, 2), tokens: fixture.buyers, success: 201 });
+      return load({
+        url: server.url,
+        connections,
+        durationS: duration,
+        method: 'POST',
+        path: '/api/orders',
+        body: order(hot, 2),
+        tokens: fixture.buyers,
+        success: 201,
+      });
     };
     // Warm-up (not recorded): JIT, connection pool, prepared statements, PostgreSQL caches.
     log('warm-up…');
-    await load({ url: server.url, connections: 64, durationS: Math.min(3, duration), method: 'POST', path: '/api/orders', body: order(hot, 2), tokens: fixture.buyers, success: 201 });
+    await load({
+      url: server.url,
+      connections: 64,
+      durationS: Math.min(3, duration),
+      method: 'POST',
+      path: '/api/orders',
+      body: order(hot, 2),
+      tokens: fixture.buyers,
+      success: 201,
+    });
     const flash64 = await flash(64);
     const memoryMb = await server.peakMemoryMb();
     const flash256 = await flash(256);
@@ -98,7 +144,16 @@ async function main() {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${fixture.buyers[0]}` },
       body: order(soldOut, 1),
     });
-    const soldOutLoad = await load({ url: server.url, connections: 64, durationS: duration, method: 'POST', path: '/api/orders', body: order(soldOut, 1), tokens: fixture.buyers, success: 409 });
+    const soldOutLoad = await load({
+      url: server.url,
+      connections: 64,
+      durationS: duration,
+      method: 'POST',
+      path: '/api/orders',
+      body: order(soldOut, 1),
+      tokens: fixture.buyers,
+      success: 409,
+    });
     results.soldOut = { ...soldOutLoad, ledger: await ledger(database.handle.db, soldOut) };
 
     log('bare Express floor…');
@@ -106,17 +161,49 @@ async function main() {
 
     log('database ceiling (reserve_order() straight on the pool)…');
     const dbCeiling = await databaseCeiling(database, fixture, event.id, ceiling, 64, duration);
-    results.dbCeiling = { ...dbCeiling, poolSize, httpToDbRatio: round2(flash64.successesPerSecond / dbCeiling.transactionsPerSecond) };
+    results.dbCeiling = {
+      ...dbCeiling,
+      poolSize,
+      httpToDbRatio: round2(flash64.successesPerSecond / dbCeiling.transactionsPerSecond),
+    };
 
     log('reads…');
-    results.readEvent = await load({ url: server.url, connections: 64, durationS: duration, path: `/api/events/${event.id}`, success: 200 });
-    results.readSearch = await load({ url: server.url, connections: 64, durationS: duration, path: '/api/events/search?ubicacion=madrid&disponible=true', success: 200 });
+    results.readEvent = await load({
+      url: server.url,
+      connections: 64,
+      durationS: duration,
+      path: `/api/events/${event.id}`,
+      success: 200,
+    });
+    results.readSearch = await load({
+      url: server.url,
+      connections: 64,
+      durationS: duration,
+      path: '/api/events/search?ubicacion=madrid&disponible=true',
+      success: 200,
+    });
 
     log(`WebSocket fan-out to ${wsClients} clients…`);
-    results.websocket = await websocketFanout({ url: server.url, db: database.handle.db, fixture, eventId: event.id, categoryId: fanout, clients: wsClients, bursts: 10, purchasesPerBurst: 20 });
+    results.websocket = await websocketFanout({
+      url: server.url,
+      db: database.handle.db,
+      fixture,
+      eventId: event.id,
+      categoryId: fanout,
+      clients: wsClients,
+      bursts: 10,
+      purchasesPerBurst: 20,
+    });
 
     log(`${expiryHolds} holds expiring at once…`);
-    results.expiry = await massExpiry({ url: server.url, database, fixture, eventId: event.id, categoryId: expiry, holds: expiryHolds });
+    results.expiry = await massExpiry({
+      url: server.url,
+      database,
+      fixture,
+      eventId: event.id,
+      categoryId: expiry,
+      holds: expiryHolds,
+    });
     log('check-in at the doors…');
     results.checkin = await doors();
     results.peakServerMemoryMb = await server.peakMemoryMb();
@@ -126,7 +213,10 @@ async function main() {
   }
 
   const report = buildReport(results);
-  await writeReport({ markdown: `${cpu.markdown}\n\n${report.markdown}`, json: { ...report.json, cpu: cpu.json } }, log);
+  await writeReport(
+    { markdown: `${cpu.markdown}\n\n${report.markdown}`, json: { ...report.json, cpu: cpu.json } },
+    log,
+  );
 }
 
 async function writeReport(report: { markdown: string; json: unknown }, log: (line: string) => void) {
@@ -146,7 +236,9 @@ async function cpuComparison(log: (line: string) => void): Promise<{ markdown: s
   const settings = cpuSettings();
   // --compare REF[,REF…]: every listed commit is built and measured beside this tree; the first
   // one is the reference the ratios are taken against.
-  const requested = (argument('--compare') ?? process.env.BENCH_COMPARE ?? BASELINE).split(',').filter((r) => r && r !== 'none');
+  const requested = (argument('--compare') ?? process.env.BENCH_COMPARE ?? BASELINE)
+    .split(',')
+    .filter((r) => r && r !== 'none');
   const references: { root: string; label: string }[] = [];
   for (const ref of requested) {
     try {
@@ -180,7 +272,8 @@ async function cpuComparison(log: (line: string) => void): Promise<{ markdown: s
   }
 }
 
-const machine = () => `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = () =>
+  `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
@@ -189,20 +282,89 @@ function buildReport(r: Record<string, any>) {
   const f256 = r.flashSale.c256 as LoadResult;
   const ok = (pass: boolean) => (pass ? 'yes' : 'NO');
   const errors = (x: LoadResult, success: number) =>
-    Object.entries(x.statuses).filter(([s]) => Number(s) !== success).map(([s, n]) => `${s}×${n}`).join(' ') || 'none';
+    Object.entries(x.statuses)
+      .filter(([s]) => Number(s) !== success)
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ') || 'none';
   const rows = [
-    ['flash sale, 64 conn', `${f64.successesPerSecond} reservations/s`, `${f64.p50} / ${f64.p95} / ${f64.p99}`, `${errors(f64, 201)}; ${f64.errors} socket errors`, `≥ ${TARGETS.flash64PerSecond}/s, p99 ≤ ${TARGETS.flash64P99Ms} ms: ${ok(f64.successesPerSecond >= TARGETS.flash64PerSecond && f64.p99 <= TARGETS.flash64P99Ms)}`],
-    ['flash sale, 256 conn', `${f256.successesPerSecond} reservations/s`, `${f256.p50} / ${f256.p95} / ${f256.p99}`, `${errors(f256, 201)}; ${f256.errors} socket errors`, ''],
-    ['ledger after flash sales', `sold+held+available=total: ${r.flashSale.ledger.balanced}`, '', `negative: ${r.flashSale.ledger.negative}`, `holds: ${r.flashSale.ledger.held}`],
-    ['sold out, 64 conn', `${r.soldOut.successesPerSecond} rejections/s`, `${r.soldOut.p50} / ${r.soldOut.p95} / ${r.soldOut.p99}`, errors(r.soldOut, 409), `≥ ${TARGETS.soldOutPerSecond}/s: ${ok(r.soldOut.successesPerSecond >= TARGETS.soldOutPerSecond)}`],
-    ['bare Express 5 route (framework floor)', `${r.bareExpress.successesPerSecond} req/s`, `${r.bareExpress.p50} / ${r.bareExpress.p95} / ${r.bareExpress.p99}`, '', 'what HTTP alone costs here'],
-    ['DB ceiling (reserve_order, no HTTP)', `${r.dbCeiling.transactionsPerSecond} tx/s`, `${r.dbCeiling.p50} / – / ${r.dbCeiling.p99}`, '', `HTTP/DB = ${r.dbCeiling.httpToDbRatio} (≥ ${TARGETS.ceilingRatio}: ${ok(r.dbCeiling.httpToDbRatio >= TARGETS.ceilingRatio)})`],
-    ['GET /api/events/:id', `${r.readEvent.successesPerSecond} req/s`, `${r.readEvent.p50} / ${r.readEvent.p95} / ${r.readEvent.p99}`, errors(r.readEvent, 200), `≥ ${TARGETS.readsPerSecond}/s: ${ok(r.readEvent.successesPerSecond >= TARGETS.readsPerSecond)}`],
-    ['GET /api/events/search', `${r.readSearch.successesPerSecond} req/s`, `${r.readSearch.p50} / ${r.readSearch.p95} / ${r.readSearch.p99}`, errors(r.readSearch, 200), ''],
-    [`WebSocket fan-out (${r.websocket.clients} clients)`, `${r.websocket.samples} deliveries`, `${r.websocket.p50} / ${r.websocket.p95} / ${r.websocket.p99}`, `missed: ${r.websocket.missed}`, `p95 ≤ ${TARGETS.wsP95Ms} ms: ${ok(r.websocket.p95 <= TARGETS.wsP95Ms && r.websocket.missed === 0)}`],
-    [`expiry of ${r.expiry.holds} holds`, `released in ${r.expiry.releasedAfterMs} ms`, `pushed in ${r.expiry.pushedAfterMs} ms`, '', `≤ ${TARGETS.expiryMs} ms: ${ok(r.expiry.pushedAfterMs >= 0 && r.expiry.pushedAfterMs <= TARGETS.expiryMs)}`],
+    [
+      'flash sale, 64 conn',
+      `${f64.successesPerSecond} reservations/s`,
+      `${f64.p50} / ${f64.p95} / ${f64.p99}`,
+      `${errors(f64, 201)}; ${f64.errors} socket errors`,
+      `≥ ${TARGETS.flash64PerSecond}/s, p99 ≤ ${TARGETS.flash64P99Ms} ms: ${ok(f64.successesPerSecond >= TARGETS.flash64PerSecond && f64.p99 <= TARGETS.flash64P99Ms)}`,
+    ],
+    [
+      'flash sale, 256 conn',
+      `${f256.successesPerSecond} reservations/s`,
+      `${f256.p50} / ${f256.p95} / ${f256.p99}`,
+      `${errors(f256, 201)}; ${f256.errors} socket errors`,
+      '',
+    ],
+    [
+      'ledger after flash sales',
+      `sold+held+available=total: ${r.flashSale.ledger.balanced}`,
+      '',
+      `negative: ${r.flashSale.ledger.negative}`,
+      `holds: ${r.flashSale.ledger.held}`,
+    ],
+    [
+      'sold out, 64 conn',
+      `${r.soldOut.successesPerSecond} rejections/s`,
+      `${r.soldOut.p50} / ${r.soldOut.p95} / ${r.soldOut.p99}`,
+      errors(r.soldOut, 409),
+      `≥ ${TARGETS.soldOutPerSecond}/s: ${ok(r.soldOut.successesPerSecond >= TARGETS.soldOutPerSecond)}`,
+    ],
+    [
+      'bare Express 5 route (framework floor)',
+      `${r.bareExpress.successesPerSecond} req/s`,
+      `${r.bareExpress.p50} / ${r.bareExpress.p95} / ${r.bareExpress.p99}`,
+      '',
+      'what HTTP alone costs here',
+    ],
+    [
+      'DB ceiling (reserve_order, no HTTP)',
+      `${r.dbCeiling.transactionsPerSecond} tx/s`,
+      `${r.dbCeiling.p50} / – / ${r.dbCeiling.p99}`,
+      '',
+      `HTTP/DB = ${r.dbCeiling.httpToDbRatio} (≥ ${TARGETS.ceilingRatio}: ${ok(r.dbCeiling.httpToDbRatio >= TARGETS.ceilingRatio)})`,
+    ],
+    [
+      'GET /api/events/:id',
+      `${r.readEvent.successesPerSecond} req/s`,
+      `${r.readEvent.p50} / ${r.readEvent.p95} / ${r.readEvent.p99}`,
+      errors(r.readEvent, 200),
+      `≥ ${TARGETS.readsPerSecond}/s: ${ok(r.readEvent.successesPerSecond >= TARGETS.readsPerSecond)}`,
+    ],
+    [
+      'GET /api/events/search',
+      `${r.readSearch.successesPerSecond} req/s`,
+      `${r.readSearch.p50} / ${r.readSearch.p95} / ${r.readSearch.p99}`,
+      errors(r.readSearch, 200),
+      '',
+    ],
+    [
+      `WebSocket fan-out (${r.websocket.clients} clients)`,
+      `${r.websocket.samples} deliveries`,
+      `${r.websocket.p50} / ${r.websocket.p95} / ${r.websocket.p99}`,
+      `missed: ${r.websocket.missed}`,
+      `p95 ≤ ${TARGETS.wsP95Ms} ms: ${ok(r.websocket.p95 <= TARGETS.wsP95Ms && r.websocket.missed === 0)}`,
+    ],
+    [
+      `expiry of ${r.expiry.holds} holds`,
+      `released in ${r.expiry.releasedAfterMs} ms`,
+      `pushed in ${r.expiry.pushedAfterMs} ms`,
+      '',
+      `≤ ${TARGETS.expiryMs} ms: ${ok(r.expiry.pushedAfterMs >= 0 && r.expiry.pushedAfterMs <= TARGETS.expiryMs)}`,
+    ],
     ...checkinRows(r.checkin),
-    ['server peak memory', `${r.peakServerMemoryMb} MB (after flash sale at 64: ${r.flashSale.peakServerMemoryMb} MB)`, '', '', `≤ ${TARGETS.memoryMb} MB: ${ok(r.peakServerMemoryMb <= TARGETS.memoryMb)}`],
+    [
+      'server peak memory',
+      `${r.peakServerMemoryMb} MB (after flash sale at 64: ${r.flashSale.peakServerMemoryMb} MB)`,
+      '',
+      '',
+      `≤ ${TARGETS.memoryMb} MB: ${ok(r.peakServerMemoryMb <= TARGETS.memoryMb)}`,
+    ],
   ];
   const markdown = [
     `Benchmark ${new Date().toISOString()} — ${machine()}; server, PostgreSQL and load generator on the same machine; ${duration}s per load scenario, pool ${poolSize}.`,
@@ -211,7 +373,17 @@ function buildReport(r: Record<string, any>) {
     '|---|---|---|---|---|',
     ...rows.map((cells) => `| ${cells.join(' | ')} |`),
   ].join('\n');
-  return { markdown, json: { date: new Date().toISOString(), machine: machine(), durationS: duration, poolSize, targets: TARGETS, results: r } };
+  return {
+    markdown,
+    json: {
+      date: new Date().toISOString(),
+      machine: machine(),
+      durationS: duration,
+      poolSize,
+      targets: TARGETS,
+      results: r,
+    },
+  };
 }
 
 main().catch((error) => {

@@ -247,7 +247,10 @@ export async function websocketFanout(options: {
         const res = await fetch(`${options.url}/api/orders`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-          body: JSON.stringify({ eventoId: options.eventId, tickets: [{ categoriaId: options.categoryId, cantidad: 1 }] }),
+          body: JSON.stringify({
+            eventoId: options.eventId,
+            tickets: [{ categoriaId: options.categoryId, cantidad: 1 }],
+          }),
         });
         await res.text();
         committedAt = Math.max(committedAt, performance.now());
@@ -319,12 +322,14 @@ export async function massExpiry(options: {
     WHERE status = 'RESERVED' AND id IN (SELECT order_id FROM order_items WHERE category_id = ${options.categoryId})`.execute(
     database.handle.db,
   );
-  if (Number(expired.numAffectedRows) !== options.holds) throw new Error(`expected ${options.holds} holds, found ${expired.numAffectedRows}`);
+  if (Number(expired.numAffectedRows) !== options.holds)
+    throw new Error(`expected ${options.holds} holds, found ${expired.numAffectedRows}`);
   const expiredAt = performance.now();
   let releasedAt = 0;
   const deadline = expiredAt + 60_000;
   while (performance.now() < deadline && (releasedAt === 0 || pushedAt === 0)) {
-    if (releasedAt === 0 && (await ledger(database.handle.db, options.categoryId)).held === 0) releasedAt = performance.now();
+    if (releasedAt === 0 && (await ledger(database.handle.db, options.categoryId)).held === 0)
+      releasedAt = performance.now();
     await new Promise((r) => setTimeout(r, 20));
   }
   socket.disconnect();
@@ -343,12 +348,21 @@ export async function bareExpress(connections: number, durationS: number): Promi
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['-e', `const e=require('express');const a=e();a.get('/',(q,s)=>s.status(409).json({error:{code:'INSUFFICIENT_STOCK',message:'x'}}));a.listen(${port},'127.0.0.1')`],
+    [
+      '-e',
+      `const e=require('express');const a=e();a.get('/',(q,s)=>s.status(409).json({error:{code:'INSUFFICIENT_STOCK',message:'x'}}));a.listen(${port},'127.0.0.1')`,
+    ],
     { stdio: 'ignore' },
   );
   try {
     const url = `http://127.0.0.1:${port}`;
-    while (!(await fetch(url).then(() => true, () => false))) await new Promise((r) => setTimeout(r, 50));
+    while (
+      !(await fetch(url).then(
+        () => true,
+        () => false,
+      ))
+    )
+      await new Promise((r) => setTimeout(r, 50));
     return await load({ url, connections, durationS, path: '/', success: 409 });
   } finally {
     child.kill();
@@ -392,9 +406,11 @@ export async function joinFlood(options: {
         for (let i = 0; !stopped && socket.connected; i++) {
           const eventId = options.eventIds[(s + k + i) % options.eventIds.length];
           const ack = await new Promise<{ ok: boolean; error?: { code: string } }>((resolve) =>
-            socket.timeout(5000).emit('join:event', { eventId }, (err: unknown, reply: { ok: boolean; error?: { code: string } }) =>
-              resolve(err ? { ok: false, error: { code: 'TIMEOUT' } } : reply),
-            ),
+            socket
+              .timeout(5000)
+              .emit('join:event', { eventId }, (err: unknown, reply: { ok: boolean; error?: { code: string } }) =>
+                resolve(err ? { ok: false, error: { code: 'TIMEOUT' } } : reply),
+              ),
           );
           const key = ack.ok ? 'ok' : (ack.error?.code ?? 'error');
           answers[key] = (answers[key] ?? 0) + 1;
@@ -442,7 +458,13 @@ export async function flashBesideJoinFlood(options: {
   const first = await measured(options.flash);
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const flooding = joinFlood({ url: options.url, eventIds: options.eventIds, sockets: options.sockets, inFlight: 4, stop: stopped });
+  const flooding = joinFlood({
+    url: options.url,
+    eventIds: options.eventIds,
+    sockets: options.sockets,
+    inFlight: 4,
+    stop: stopped,
+  });
   // Let the flood reach full speed before the sale starts.
   await new Promise((r) => setTimeout(r, 1000));
   const flooded = await measured(options.flash);

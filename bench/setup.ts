@@ -12,7 +12,6 @@ import { createThrowawayDatabase, freePort } from '../test/setup/test-database';
 
 export const ROOT = path.resolve(__dirname, '..');
 
-
 export interface BenchDatabase {
   url: string;
   handle: DatabaseHandle;
@@ -40,7 +39,10 @@ export async function benchDatabase(poolSize: number): Promise<BenchDatabase> {
  * A fresh database that nothing has migrated yet, for a service under test to migrate with its own
  * migrations: a throwaway embedded cluster of its own, or a new database on DATABASE_URL's server.
  */
-export async function emptyDatabase(name: string, extraFlags: string[] = []): Promise<{ url: string; dispose(): Promise<void> }> {
+export async function emptyDatabase(
+  name: string,
+  extraFlags: string[] = [],
+): Promise<{ url: string; dispose(): Promise<void> }> {
   const external = process.env.DATABASE_URL;
   if (external) {
     const database = `${name}_${process.pid}_${Date.now()}`;
@@ -62,7 +64,14 @@ export async function emptyDatabase(name: string, extraFlags: string[] = []): Pr
   }
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), `${name}-`));
   await fs.chmod(dir, 0o755);
-  const embedded = await startEmbeddedPostgres({ dir, port: await freePort(), database: name, logger: createLogger('silent'), persistent: false, extraFlags });
+  const embedded = await startEmbeddedPostgres({
+    dir,
+    port: await freePort(),
+    database: name,
+    logger: createLogger('silent'),
+    persistent: false,
+    extraFlags,
+  });
   return {
     url: embedded.url,
     dispose: async () => {
@@ -85,10 +94,16 @@ export interface ServerProcess {
 }
 
 /** The built service (`<root>/dist/main.js`) as its own process, as in production. */
-export async function startServer(databaseUrl: string, env: Record<string, string> = {}, root = ROOT): Promise<ServerProcess> {
+export async function startServer(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  root = ROOT,
+): Promise<ServerProcess> {
   const port = await freePort();
   // BENCH_CPU_PROF=1 writes a V8 CPU profile of the server into bench/results/ for `--cpu-prof` analysis.
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`] : [];
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`]
+    : [];
   const child = spawn(process.execPath, [...profile, path.join(root, 'dist/main.js')], {
     cwd: root,
     env: {
@@ -120,7 +135,12 @@ export async function startServer(databaseUrl: string, env: Record<string, strin
   child.once('exit', () => process.off('exit', killOnExit));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 180_000; // a fresh cluster on a busy machine can take a while
-  while (!(await fetch(`${url}/ready`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${url}/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (child.exitCode !== null || Date.now() > deadline) throw new Error('server did not start');
     await new Promise((r) => setTimeout(r, 100));
   }

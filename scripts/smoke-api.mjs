@@ -41,7 +41,12 @@ try {
   step(`/ready answered 200 after ${Date.now() - started} ms`);
   const stamp = `${process.pid}-${Date.now()}`;
   const organizer = await call('POST', '/api/auth/register', {
-    body: { nombre: 'Smoke Organizer', email: `organizer-${stamp}@example.test`, password: 'Smoke12345', role: 'ORGANIZADOR' },
+    body: {
+      nombre: 'Smoke Organizer',
+      email: `organizer-${stamp}@example.test`,
+      password: 'Smoke12345',
+      role: 'ORGANIZADOR',
+    },
     expect: 201,
   });
   const buyer = await call('POST', '/api/auth/register', {
@@ -69,7 +74,8 @@ try {
     body: { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 2 }] },
     expect: 201,
   });
-  if (order.estado !== 'RESERVED' || order.total !== 40) throw new Error(`reserve: unexpected order ${JSON.stringify(order)}`);
+  if (order.estado !== 'RESERVED' || order.total !== 40)
+    throw new Error(`reserve: unexpected order ${JSON.stringify(order)}`);
   const confirmed = await call('PUT', `/api/orders/${order.id}/confirm`, {
     token: buyer.token,
     body: { metodoPago: 'credit_card', transactionId: `smoke-${stamp}` },
@@ -77,7 +83,8 @@ try {
   });
   if (confirmed.estado !== 'CONFIRMED') throw new Error(`confirm: unexpected order ${JSON.stringify(confirmed)}`);
   const after = await call('GET', `/api/events/${event.id}`, { expect: 200 });
-  if (after.categorias[0].disponible !== 98) throw new Error(`stock after the sale: ${after.categorias[0].disponible}, expected 98`);
+  if (after.categorias[0].disponible !== 98)
+    throw new Error(`stock after the sale: ${after.categorias[0].disponible}, expected 98`);
   step(`reserved and confirmed order ${order.id} (total ${confirmed.total}); 98 tickets left`);
 } catch (error) {
   console.error(`smoke test failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -27,9 +27,7 @@ const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
 
 // ---------------------------------------------------------------------------------------------
 // .env.example: the variables the app documents (`NAME=value`, also commented-out `# NAME=`).
-const documentedVars = new Set(
-  [...read('.env.example').matchAll(/^\s*#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]),
-);
+const documentedVars = new Set([...read('.env.example').matchAll(/^\s*#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
 if (!documentedVars.has('JWT_SECRET') || !documentedVars.has('DATABASE_URL')) {
   fail('.env.example', 'does not document JWT_SECRET and DATABASE_URL; cannot check variables against it');
 }
@@ -61,14 +59,18 @@ function environmentOf(service) {
       }),
     );
   }
-  return isObject(env) ? Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? undefined : String(v)])) : {};
+  return isObject(env)
+    ? Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v === null ? undefined : String(v)]))
+    : {};
 }
 
 /** `depends_on:` as { name: condition }; the short (list) form has no condition. */
 function dependsOn(service) {
   const d = service.depends_on;
   if (Array.isArray(d)) return Object.fromEntries(d.map((n) => [n, undefined]));
-  return isObject(d) ? Object.fromEntries(Object.entries(d).map(([n, v]) => [n, isObject(v) ? v.condition : undefined])) : {};
+  return isObject(d)
+    ? Object.fromEntries(Object.entries(d).map(([n, v]) => [n, isObject(v) ? v.condition : undefined]))
+    : {};
 }
 
 function checkHealthcheck(name, service, mustMention) {
@@ -120,7 +122,8 @@ function checkCompose(compose) {
   for (const [name, service] of Object.entries(services)) {
     for (const v of Array.isArray(service?.volumes) ? service.volumes : []) {
       const source = typeof v === 'string' ? v.split(':')[0] : v?.source;
-      const isNamed = typeof v === 'string' ? source && !/^[./~]/.test(source) && v.includes(':') : v?.type === 'volume';
+      const isNamed =
+        typeof v === 'string' ? source && !/^[./~]/.test(source) && v.includes(':') : v?.type === 'volume';
       if (isNamed && !declaredVolumes.includes(source)) {
         fail(`services.${name}.volumes`, `named volume "${source}" is not declared under top-level volumes:`);
       }
@@ -128,13 +131,19 @@ function checkCompose(compose) {
   }
 
   if (isObject(postgres)) {
-    if (!String(postgres.image ?? '').startsWith('postgres:')) fail('services.postgres.image', 'should be a postgres image');
-    const dataVolume = (Array.isArray(postgres.volumes) ? postgres.volumes : []).find((v) =>
-      (typeof v === 'string' ? v.split(':')[1] : v?.target) === '/var/lib/postgresql/data',
+    if (!String(postgres.image ?? '').startsWith('postgres:'))
+      fail('services.postgres.image', 'should be a postgres image');
+    const dataVolume = (Array.isArray(postgres.volumes) ? postgres.volumes : []).find(
+      (v) => (typeof v === 'string' ? v.split(':')[1] : v?.target) === '/var/lib/postgresql/data',
     );
     const source = typeof dataVolume === 'string' ? dataVolume.split(':')[0] : dataVolume?.source;
-    if (!dataVolume) fail('services.postgres.volumes', 'needs a volume on /var/lib/postgresql/data (else data dies with the container)');
-    else if (!declaredVolumes.includes(source)) fail('services.postgres.volumes', `"${source}" should be a named volume declared at the top level`);
+    if (!dataVolume)
+      fail(
+        'services.postgres.volumes',
+        'needs a volume on /var/lib/postgresql/data (else data dies with the container)',
+      );
+    else if (!declaredVolumes.includes(source))
+      fail('services.postgres.volumes', `"${source}" should be a named volume declared at the top level`);
     checkHealthcheck('postgres', postgres, 'pg_isready');
     const env = environmentOf(postgres);
     if (!env.POSTGRES_PASSWORD) fail('services.postgres.environment', 'needs POSTGRES_PASSWORD');
@@ -150,14 +159,18 @@ function checkCompose(compose) {
       if (!env[key]) fail(`services.${name}.environment`, `needs ${key}`);
     }
     if (env.JWT_SECRET && !/^\$\{JWT_SECRET:\?[^}]+\}$/.test(env.JWT_SECRET)) {
-      fail(`services.${name}.environment.JWT_SECRET`, 'must be ${JWT_SECRET:?message} so compose refuses to start without it');
+      fail(
+        `services.${name}.environment.JWT_SECRET`,
+        'must be ${JWT_SECRET:?message} so compose refuses to start without it',
+      );
     }
     if (env.DATABASE_URL && hostOf(env.DATABASE_URL) !== 'postgres') {
       fail(`services.${name}.environment.DATABASE_URL`, 'should point at the postgres service (host "postgres")');
     }
     // Anything handed to the app must be a variable it reads (catches typos such as DB_POOLSIZE).
     for (const key of Object.keys(env)) {
-      if (!documentedVars.has(key)) fail(`services.${name}.environment`, `${key} is not a variable of the app (.env.example)`);
+      if (!documentedVars.has(key))
+        fail(`services.${name}.environment`, `${key} is not a variable of the app (.env.example)`);
     }
     const build = service.build;
     const context = typeof build === 'string' ? build : build?.context;
@@ -170,13 +183,17 @@ function checkCompose(compose) {
     for (const dep of ['postgres', 'redis']) {
       if (!(dep in deps)) fail('services.api.depends_on', `needs ${dep}`);
       else if (deps[dep] !== 'service_healthy') {
-        fail(`services.api.depends_on.${dep}`, 'needs condition: service_healthy (waits for the healthcheck, not just the start)');
+        fail(
+          `services.api.depends_on.${dep}`,
+          'needs condition: service_healthy (waits for the healthcheck, not just the start)',
+        );
       }
     }
     checkHealthcheck('api', api, '/ready');
     const env = appEnvironmentChecks('api', api);
     if (!env.REDIS_URL) fail('services.api.environment', 'needs REDIS_URL');
-    else if (hostOf(env.REDIS_URL) !== 'redis') fail('services.api.environment.REDIS_URL', 'should point at the redis service');
+    else if (hostOf(env.REDIS_URL) !== 'redis')
+      fail('services.api.environment.REDIS_URL', 'should point at the redis service');
     // The container ports the app listens on must be published.
     const published = (Array.isArray(api.ports) ? api.ports : []).map((p) =>
       typeof p === 'object' ? String(p.target) : String(p).split('/')[0].split(':').pop(),
@@ -184,7 +201,8 @@ function checkCompose(compose) {
     const port = env.PORT ?? '3000';
     const wsPort = env.WS_PORT ?? '3001';
     for (const p of new Set([port, wsPort])) {
-      if (!published.includes(p)) fail('services.api.ports', `container port ${p} (${p === port ? 'PORT' : 'WS_PORT'}) is not published`);
+      if (!published.includes(p))
+        fail('services.api.ports', `container port ${p} (${p === port ? 'PORT' : 'WS_PORT'}) is not published`);
     }
     const seedEnv = isObject(seed) ? environmentOf(seed) : {};
     if (isObject(seed) && seedEnv.DATABASE_URL !== env.DATABASE_URL) {
@@ -196,7 +214,8 @@ function checkCompose(compose) {
     const profiles = Array.isArray(seed.profiles) ? seed.profiles : [];
     if (!profiles.includes('seed')) fail('services.seed.profiles', 'must include "seed" so it only runs on demand');
     const command = Array.isArray(seed.command) ? seed.command.join(' ') : String(seed.command ?? '');
-    if (!command.includes('dist/seed/run-seed.js')) fail('services.seed.command', 'should run node dist/seed/run-seed.js');
+    if (!command.includes('dist/seed/run-seed.js'))
+      fail('services.seed.command', 'should run node dist/seed/run-seed.js');
     if (dependsOn(seed).postgres !== 'service_healthy') {
       fail('services.seed.depends_on', 'needs postgres with condition: service_healthy');
     }
@@ -205,9 +224,13 @@ function checkCompose(compose) {
 
   for (const [name, { where, modifier }] of referencedVars(compose)) {
     if (!documentedVars.has(name) && !COMPOSE_ONLY_VARS.has(name)) {
-      fail(COMPOSE_FILE, `\${${name}} (at ${where}) is neither documented in .env.example nor a compose-only variable (${[...COMPOSE_ONLY_VARS].join(', ')})`);
+      fail(
+        COMPOSE_FILE,
+        `\${${name}} (at ${where}) is neither documented in .env.example nor a compose-only variable (${[...COMPOSE_ONLY_VARS].join(', ')})`,
+      );
     }
-    if (name === 'JWT_SECRET' && !modifier.startsWith(':?')) fail(COMPOSE_FILE, `\${JWT_SECRET} at ${where} must use :? (required)`);
+    if (name === 'JWT_SECRET' && !modifier.startsWith(':?'))
+      fail(COMPOSE_FILE, `\${JWT_SECRET} at ${where} must use :? (required)`);
   }
 }
 

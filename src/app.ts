@@ -115,7 +115,10 @@ export type Services = ReturnType<typeof createServices>;
 
 /** Constant-time comparison, so the token cannot be guessed byte by byte from response times. */
 function sameSecret(given: string | undefined, expected: string): boolean {
-  const a = crypto.createHash('sha256').update(given ?? '').digest();
+  const a = crypto
+    .createHash('sha256')
+    .update(given ?? '')
+    .digest();
   const b = crypto.createHash('sha256').update(expected).digest();
   return given !== undefined && crypto.timingSafeEqual(a, b);
 }
@@ -149,7 +152,11 @@ export function createApp(deps: AppDeps, services: Services): Express {
         genReqId: (req) => req.id,
         // One short line per request: id, method, path, status and time; never headers or bodies.
         serializers: {
-          req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+          req: (req: { id: unknown; method: string; url: string }) => ({
+            id: req.id,
+            method: req.method,
+            url: req.url,
+          }),
           res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
           err: logSerializers.err,
         },
@@ -166,7 +173,12 @@ export function createApp(deps: AppDeps, services: Services): Express {
         contentSecurityPolicy: {
           directives: {
             // The web client talks to this API and to Socket.IO, which may listen on WS_PORT.
-            'connect-src': ["'self'", 'ws:', 'wss:', ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`])],
+            'connect-src': [
+              "'self'",
+              'ws:',
+              'wss:',
+              ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`]),
+            ],
             'upgrade-insecure-requests': null,
           },
         },
@@ -196,9 +208,17 @@ export function createApp(deps: AppDeps, services: Services): Express {
   );
   app.use(
     '/api',
-    ticketRoutes({ tickets: services.tickets, orders: services.orders, auth: services.authenticator, devices: services.devices }),
+    ticketRoutes({
+      tickets: services.tickets,
+      orders: services.orders,
+      auth: services.authenticator,
+      devices: services.devices,
+    }),
   );
-  app.use('/api/events/:id/categories', categoryRoutes({ categories: services.categories, auth: services.authenticator }));
+  app.use(
+    '/api/events/:id/categories',
+    categoryRoutes({ categories: services.categories, auth: services.authenticator }),
+  );
   app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));
   app.use(
     '/api/auth',

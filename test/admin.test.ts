@@ -1,5 +1,14 @@
 import { sql } from 'kysely';
-import { createEvent, createUser, unique, type CategoryBody, type CategorySpec, type EventBody, type OrderBody, type TestUser } from './helpers/factories';
+import {
+  createEvent,
+  createUser,
+  unique,
+  type CategoryBody,
+  type CategorySpec,
+  type EventBody,
+  type OrderBody,
+  type TestUser,
+} from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
 import { expectError, UNKNOWN_ID } from './helpers/expect';
 
@@ -146,7 +155,12 @@ describe('GET /api/admin/orders', () => {
     const created = page.data.map((o) => Date.parse((o as unknown as { createdAt: string }).createdAt));
     expect(created).toEqual([...created].sort((a, b) => b - a));
     expect(page.data[0]).toEqual(
-      expect.objectContaining({ id: expect.any(String), usuarioId: expect.any(String), estado: expect.any(String), tickets: expect.any(Array) }),
+      expect.objectContaining({
+        id: expect.any(String),
+        usuarioId: expect.any(String),
+        estado: expect.any(String),
+        tickets: expect.any(Array),
+      }),
     );
   });
 
@@ -323,8 +337,24 @@ describe('GET /api/admin/events/:id/sales', () => {
     const byId = (a: CategorySales, b: CategorySales) => a.categoriaId.localeCompare(b.categoriaId);
     expect([...report.categorias].sort(byId)).toEqual(
       [
-        { categoriaId: event.categorias[0]!.id, nombre: 'A', cantidadTotal: 30, vendidas: 0, reservadas: 0, disponibles: 30, ingresos: 0 },
-        { categoriaId: event.categorias[1]!.id, nombre: 'B', cantidadTotal: 70, vendidas: 0, reservadas: 0, disponibles: 70, ingresos: 0 },
+        {
+          categoriaId: event.categorias[0]!.id,
+          nombre: 'A',
+          cantidadTotal: 30,
+          vendidas: 0,
+          reservadas: 0,
+          disponibles: 30,
+          ingresos: 0,
+        },
+        {
+          categoriaId: event.categorias[1]!.id,
+          nombre: 'B',
+          cantidadTotal: 70,
+          vendidas: 0,
+          reservadas: 0,
+          disponibles: 70,
+          ingresos: 0,
+        },
       ].sort(byId),
     );
     expect(report.totales).toEqual({ vendidas: 0, reservadas: 0, disponibles: 100, ingresos: 0 });
@@ -378,15 +408,41 @@ describe('GET /api/admin/events/:id/sales', () => {
     await confirm(buyer, soldThenCancelled);
     await cancel(buyer, soldThenCancelled); // nothing
     const expired = await reserve(buyer, event, [line(a, 1)]);
-    await sql`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = ${expired.id}`.execute(svc.database.db);
+    await sql`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = ${expired.id}`.execute(
+      svc.database.db,
+    );
     await svc.expiryJob.runOnce(); // nothing
 
     const report = await sales(event.id, organizer);
     const byId = Object.fromEntries(report.categorias.map((cat) => [cat.categoriaId, cat]));
     expect(report.categorias).toHaveLength(3);
-    expect(byId[a.id]).toEqual({ categoriaId: a.id, nombre: 'A', cantidadTotal: 20, vendidas: 3, reservadas: 2, disponibles: 15, ingresos: 37.5 });
-    expect(byId[b.id]).toEqual({ categoriaId: b.id, nombre: 'B', cantidadTotal: 10, vendidas: 3, reservadas: 0, disponibles: 7, ingresos: 0.3 });
-    expect(byId[c.id]).toEqual({ categoriaId: c.id, nombre: 'C', cantidadTotal: 5, vendidas: 1, reservadas: 0, disponibles: 4, ingresos: 30 });
+    expect(byId[a.id]).toEqual({
+      categoriaId: a.id,
+      nombre: 'A',
+      cantidadTotal: 20,
+      vendidas: 3,
+      reservadas: 2,
+      disponibles: 15,
+      ingresos: 37.5,
+    });
+    expect(byId[b.id]).toEqual({
+      categoriaId: b.id,
+      nombre: 'B',
+      cantidadTotal: 10,
+      vendidas: 3,
+      reservadas: 0,
+      disponibles: 7,
+      ingresos: 0.3,
+    });
+    expect(byId[c.id]).toEqual({
+      categoriaId: c.id,
+      nombre: 'C',
+      cantidadTotal: 5,
+      vendidas: 1,
+      reservadas: 0,
+      disponibles: 4,
+      ingresos: 30,
+    });
     expect(report.totales).toEqual({ vendidas: 7, reservadas: 2, disponibles: 26, ingresos: 67.8 });
     expectInvariant(report);
 
@@ -406,7 +462,11 @@ describe('GET /api/admin/orders/:id/history', () => {
       .post('/api/orders')
       .set(who.auth)
       .send({ eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 1 }] });
-    await svc.api().put(`/api/orders/${order.body.id}/confirm`).set(who.auth).send({ metodoPago: 'card', transactionId: `h-${order.body.id}` });
+    await svc
+      .api()
+      .put(`/api/orders/${order.body.id}/confirm`)
+      .set(who.auth)
+      .send({ metodoPago: 'card', transactionId: `h-${order.body.id}` });
     await svc.api().put(`/api/orders/${order.body.id}/cancel`).set(admin.auth);
 
     const res = await svc.api().get(`/api/admin/orders/${order.body.id}/history`).set(admin.auth).expect(200);

@@ -40,14 +40,17 @@ const registration = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-const register = (body: unknown) => svc.api().post('/api/auth/register').send(body as object);
+const register = (body: unknown) =>
+  svc
+    .api()
+    .post('/api/auth/register')
+    .send(body as object);
 const login = (email: string, password: string) => svc.api().post('/api/auth/login').send({ email, password });
 const profile = (authorization?: string) => {
   const req = svc.api().get('/api/auth/profile');
   return authorization === undefined ? req : req.set('Authorization', authorization);
 };
-const postJson = (path: string, raw: string) =>
-  svc.api().post(path).set('Content-Type', 'application/json').send(raw);
+const postJson = (path: string, raw: string) => svc.api().post(path).set('Content-Type', 'application/json').send(raw);
 
 const storedHash = async (email: string) =>
   (
@@ -93,7 +96,11 @@ describe('POST /api/auth/register', () => {
   it('refuses self-registration as ADMIN with 403 FORBIDDEN and creates no account', async () => {
     const body = registration({ role: 'ADMIN' });
     expectError(await register(body), 403, 'FORBIDDEN');
-    const row = await svc.database.db.selectFrom('users').select('id').where('email', '=', body.email).executeTakeFirst();
+    const row = await svc.database.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', body.email)
+      .executeTakeFirst();
     expect(row).toBeUndefined();
   });
 
@@ -146,7 +153,11 @@ describe('POST /api/auth/register', () => {
     it('does not create an account when validation fails', async () => {
       const body = registration({ password: 'short1' });
       expectValidationError(await register(body), ['password']);
-      const row = await svc.database.db.selectFrom('users').select('id').where('email', '=', body.email).executeTakeFirst();
+      const row = await svc.database.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', body.email)
+        .executeTakeFirst();
       expect(row).toBeUndefined();
     });
 
@@ -292,7 +303,11 @@ describe('rate limiting (AUTH_RATE_LIMIT_PER_MINUTE=3)', () => {
   afterAll(() => limited.close());
 
   it('answers the 4th login from the same client within a minute with 429 RATE_LIMITED', async () => {
-    const attempt = () => limited.api().post('/api/auth/login').send({ email: uniqueEmail('rl'), password: 'Wrong1234' });
+    const attempt = () =>
+      limited
+        .api()
+        .post('/api/auth/login')
+        .send({ email: uniqueEmail('rl'), password: 'Wrong1234' });
     for (let i = 0; i < 3; i++) expectError(await attempt(), 401, 'INVALID_CREDENTIALS');
     expectError(await attempt(), 429, 'RATE_LIMITED');
   });
@@ -302,7 +317,11 @@ describe('rate limiting (AUTH_RATE_LIMIT_PER_MINUTE=3)', () => {
     for (let i = 0; i < 3; i++) expect((await attempt()).status).toBe(201);
     const blocked = registration();
     expectError(await limited.api().post('/api/auth/register').send(blocked), 429, 'RATE_LIMITED');
-    const row = await limited.database.db.selectFrom('users').select('id').where('email', '=', blocked.email).executeTakeFirst();
+    const row = await limited.database.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', blocked.email)
+      .executeTakeFirst();
     expect(row).toBeUndefined();
   });
 

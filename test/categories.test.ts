@@ -21,7 +21,6 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-
 function expectValidationError(res: Response, paths: string[] = []) {
   expectError(res, 400, 'VALIDATION_ERROR');
   const details = res.body.error.details as { path: unknown }[];
@@ -38,9 +37,16 @@ const postCategory = (user: TestUser | undefined, eventId: string, body: object)
   return (user ? req.set(user.auth) : req).send(body);
 };
 const putCategory = (user: TestUser, eventId: string, categoryId: string, body: object) =>
-  svc.api().put(`${categoriesPath(eventId)}/${categoryId}`).set(user.auth).send(body);
+  svc
+    .api()
+    .put(`${categoriesPath(eventId)}/${categoryId}`)
+    .set(user.auth)
+    .send(body);
 const deleteCategory = (user: TestUser, eventId: string, categoryId: string) =>
-  svc.api().delete(`${categoriesPath(eventId)}/${categoryId}`).set(user.auth);
+  svc
+    .api()
+    .delete(`${categoriesPath(eventId)}/${categoryId}`)
+    .set(user.auth);
 
 /** An event of `organizer` with capacity 300 and one category "General" of 100 at 50. */
 const newEvent = () =>
@@ -266,7 +272,9 @@ describe('PUT /api/events/:id/categories/:catId', () => {
   });
 
   it('answers 409 CAPACITY_EXCEEDED when cantidadTotal would exceed the event capacity', async () => {
-    expect((await postCategory(organizer, event.id, { nombre: 'Extra', precio: 10, cantidadTotal: 100 })).status).toBe(201);
+    expect((await postCategory(organizer, event.id, { nombre: 'Extra', precio: 10, cantidadTotal: 100 })).status).toBe(
+      201,
+    );
     // capacity 300; the other category holds 100, so this one may grow to 200 but not 201.
     expectError(await putCategory(organizer, event.id, category.id, { cantidadTotal: 201 }), 409, 'CAPACITY_EXCEEDED');
     await expectAvailable(event.id, category.id, 100);
@@ -314,7 +322,10 @@ describe('PUT /api/events/:id/categories/:catId', () => {
 
 describe('DELETE /api/events/:id/categories/:catId', () => {
   it('answers 204; the category leaves the list, its stock rows go, and its capacity is freed', async () => {
-    const event = await createEvent(svc, organizer, { capacidadTotal: 200 }, [{ cantidadTotal: 100 }, { cantidadTotal: 100 }]);
+    const event = await createEvent(svc, organizer, { capacidadTotal: 200 }, [
+      { cantidadTotal: 100 },
+      { cantidadTotal: 100 },
+    ]);
     const [doomed, kept] = event.categorias as [CategoryBody, CategoryBody];
 
     const res = await deleteCategory(organizer, event.id, doomed.id);
@@ -324,11 +335,17 @@ describe('DELETE /api/events/:id/categories/:catId', () => {
     const list = (await listCategories(event.id)).body as CategoryBody[];
     expect(list.map((c) => c.id)).toEqual([kept.id]);
     expect(await stockInDb(doomed.id)).toBe(0);
-    const rows = await svc.database.db.selectFrom('category_stock').select('bucket').where('category_id', '=', doomed.id).execute();
+    const rows = await svc.database.db
+      .selectFrom('category_stock')
+      .select('bucket')
+      .where('category_id', '=', doomed.id)
+      .execute();
     expect(rows).toEqual([]);
     await expectAvailable(event.id, kept.id, 100);
 
-    expect((await postCategory(organizer, event.id, { nombre: 'Replacement', precio: 1, cantidadTotal: 100 })).status).toBe(201);
+    expect(
+      (await postCategory(organizer, event.id, { nombre: 'Replacement', precio: 1, cantidadTotal: 100 })).status,
+    ).toBe(201);
   });
 
   it('lets an ADMIN delete a category', async () => {

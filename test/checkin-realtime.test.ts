@@ -27,7 +27,9 @@ describe('checkin:update', () => {
     const order = await buyConfirmed(svc, buyer, event, [4]);
     await eventually(() => latest()?.emitidos === 4, 'issued 4');
     const tickets = await ticketsOf(svc, buyer, order.id);
-    const scans = await Promise.all(tickets.slice(0, 3).map((t) => scan(svc, organizer.token, event.id, t.codigo, 'Main')));
+    const scans = await Promise.all(
+      tickets.slice(0, 3).map((t) => scan(svc, organizer.token, event.id, t.codigo, 'Main')),
+    );
     expect(scans.map((s) => s.status)).toEqual([200, 200, 200]);
     await eventually(() => latest()?.admitidos === 3, 'admitted 3');
     expect(latest()).toEqual({ eventoId: event.id, emitidos: 4, admitidos: 3 });

@@ -15,11 +15,15 @@ let event: EventBody;
 beforeAll(async () => {
   svc = await startTestService({ DB_CONNECT_TIMEOUT_MS: '20000' });
   [organizer, buyer] = await Promise.all([createUser(svc, 'ORGANIZADOR'), createUser(svc)]);
-  event = await createEvent(svc, organizer, {}, [{ nombre: 'VIP', cantidadTotal: 100 }, { nombre: 'General', cantidadTotal: 500 }]);
+  event = await createEvent(svc, organizer, {}, [
+    { nombre: 'VIP', cantidadTotal: 100 },
+    { nombre: 'General', cantidadTotal: 500 },
+  ]);
 });
 afterAll(() => svc.close());
 
-const newTickets = async (lines: number[], ev = event) => ticketsOf(svc, buyer, (await buyConfirmed(svc, buyer, ev, lines)).id);
+const newTickets = async (lines: number[], ev = event) =>
+  ticketsOf(svc, buyer, (await buyConfirmed(svc, buyer, ev, lines)).id);
 const sync = (token: string, escaneos: unknown[], eventId = event.id) =>
   call(svc.url, 'POST', `/api/events/${eventId}/checkins/sync`, { token, body: { escaneos } });
 
@@ -29,7 +33,12 @@ describe('check-in', () => {
     const first = await scan(svc, organizer.token, event.id, ticket!.codigo, 'Puerta Norte');
     expect(first.status).toBe(200);
     expect(first.body.resultado).toBe('ADMITIDO');
-    expect(first.body.ticket).toMatchObject({ id: ticket!.id, estado: 'USADO', puerta: 'Puerta Norte', codigo: ticket!.codigo });
+    expect(first.body.ticket).toMatchObject({
+      id: ticket!.id,
+      estado: 'USADO',
+      puerta: 'Puerta Norte',
+      codigo: ticket!.codigo,
+    });
     const again = await scan(svc, organizer.token, event.id, ticket!.codigo, 'Puerta Sur');
     expect(again.status).toBe(409);
     expect(again.body.error.code).toBe('ALREADY_CHECKED_IN');
@@ -50,9 +59,10 @@ describe('check-in', () => {
       expect(r.status).toBe(409);
       expect(r.body.error).toMatchObject({ code: 'ALREADY_CHECKED_IN', details: { ingresoEn, puerta } });
     }
-    const { rows } = await sql<{ status: string; door: string }>`SELECT status, door FROM tickets WHERE id = ${ticket!.id}`.execute(
-      svc.database.db,
-    );
+    const { rows } = await sql<{
+      status: string;
+      door: string;
+    }>`SELECT status, door FROM tickets WHERE id = ${ticket!.id}`.execute(svc.database.db);
     expect(rows).toEqual([{ status: 'USADO', door: puerta }]);
   });
 
@@ -88,7 +98,11 @@ describe('check-in', () => {
       otherTicket!.codigo,
     ]) {
       const res = await scan(svc, organizer.token, event.id, codigo);
-      expect({ codigo, status: res.status, code: res.body.error.code }).toEqual({ codigo, status: 404, code: 'NOT_FOUND' });
+      expect({ codigo, status: res.status, code: res.body.error.code }).toEqual({
+        codigo,
+        status: 404,
+        code: 'NOT_FOUND',
+      });
     }
     const res = await scan(svc, organizer.token, event.id, ticket!.codigo.toLowerCase().replace(/(.{39})/g, '$1 '));
     expect(res.status).toBe(200); // lower case and spaces, as typed from a printout, are forgiven
@@ -102,7 +116,9 @@ describe('check-in', () => {
     expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
     const asBuyer = await scan(svc, buyer.token, event.id, ticket!.codigo);
     expect([asBuyer.status, asBuyer.body.error.code]).toEqual([403, 'FORBIDDEN']);
-    expect((await call(svc.url, 'POST', `/api/events/${event.id}/checkins`, { body: { codigo: ticket!.codigo } })).status).toBe(401);
+    expect(
+      (await call(svc.url, 'POST', `/api/events/${event.id}/checkins`, { body: { codigo: ticket!.codigo } })).status,
+    ).toBe(401);
     const admin = await createUser(svc, 'ADMIN');
     expect((await scan(svc, admin.token, event.id, ticket!.codigo)).status).toBe(200);
   });
@@ -136,18 +152,33 @@ describe('door-device tokens', () => {
       expect({ path, status: res.status }).toEqual({ path, status: 401 });
     }
 
-    const revoked = await call(svc.url, 'DELETE', `/api/events/${event.id}/checkin-tokens/${id}`, { token: organizer.token });
+    const revoked = await call(svc.url, 'DELETE', `/api/events/${event.id}/checkin-tokens/${id}`, {
+      token: organizer.token,
+    });
     expect(revoked.status).toBe(204);
     const after = await scan(svc, token, event.id, b!.codigo);
     expect([after.status, after.body.error.code]).toEqual([401, 'UNAUTHORIZED']);
-    expect((await sync(token, [{ codigo: b!.codigo, escaneadoEn: new Date().toISOString(), nonce: 'x' }])).status).toBe(401);
+    expect((await sync(token, [{ codigo: b!.codigo, escaneadoEn: new Date().toISOString(), nonce: 'x' }])).status).toBe(
+      401,
+    );
     expect((await ticketsOf(svc, buyer, b!.ordenId)).find((t) => t.id === b!.id)!.estado).toBe('VALIDO');
-    expect((await call(svc.url, 'DELETE', `/api/events/${event.id}/checkin-tokens/${crypto.randomUUID()}`, { token: organizer.token })).status).toBe(404);
+    expect(
+      (
+        await call(svc.url, 'DELETE', `/api/events/${event.id}/checkin-tokens/${crypto.randomUUID()}`, {
+          token: organizer.token,
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('are refused once expired, and forged ones never work', async () => {
-    const created = await call(svc.url, 'POST', `/api/events/${event.id}/checkin-tokens`, { token: organizer.token, body: {} });
-    await sql`UPDATE checkin_tokens SET expires_at = now() - interval '1 second' WHERE id = ${created.body.id}`.execute(svc.database.db);
+    const created = await call(svc.url, 'POST', `/api/events/${event.id}/checkin-tokens`, {
+      token: organizer.token,
+      body: {},
+    });
+    await sql`UPDATE checkin_tokens SET expires_at = now() - interval '1 second' WHERE id = ${created.body.id}`.execute(
+      svc.database.db,
+    );
     const [ticket] = await newTickets([1, 0]);
     expect((await scan(svc, created.body.token, event.id, ticket!.codigo)).status).toBe(401);
     const [, payload] = (created.body.token as string).split('.');
@@ -178,19 +209,27 @@ describe('offline sync', () => {
       { nonce: 'n-bad', resultado: 'INVALIDO' },
     ]);
     const stored = await ticketsOf(svc, buyer, t1!.ordenId);
-    expect(stored.find((t) => t.id === t1!.id)).toMatchObject({ estado: 'USADO', ingresoEn: batch[1]!.escaneadoEn, puerta: 'A' });
+    expect(stored.find((t) => t.id === t1!.id)).toMatchObject({
+      estado: 'USADO',
+      ingresoEn: batch[1]!.escaneadoEn,
+      puerta: 'A',
+    });
     // The same batch again (a device retrying after a lost answer): the same answers, nothing moves.
     expect((await sync(organizer.token, batch)).body).toEqual(res.body);
     // A later scan of t3 online, then an earlier offline scan of it synced afterwards: the earlier one wins.
     const online = await scan(svc, organizer.token, event.id, t3!.codigo, 'Online');
     expect(online.status).toBe(200);
     const earlier = at(30);
-    const late = await sync(organizer.token, [{ codigo: t3!.codigo, escaneadoEn: earlier, puerta: 'Offline', nonce: 'n-t3' }]);
+    const late = await sync(organizer.token, [
+      { codigo: t3!.codigo, escaneadoEn: earlier, puerta: 'Offline', nonce: 'n-t3' },
+    ]);
     expect(late.body.resultados).toEqual([{ nonce: 'n-t3', resultado: 'ADMITIDO', ticketId: t3!.id }]);
     const again = await scan(svc, organizer.token, event.id, t3!.codigo);
     expect(again.body.error.details).toEqual({ ingresoEn: earlier, puerta: 'Offline' });
     // A later offline scan does not move it forward again.
-    const later = await sync(organizer.token, [{ codigo: t3!.codigo, escaneadoEn: at(1), puerta: 'Late', nonce: 'n-t3-late' }]);
+    const later = await sync(organizer.token, [
+      { codigo: t3!.codigo, escaneadoEn: at(1), puerta: 'Late', nonce: 'n-t3-late' },
+    ]);
     expect(later.body.resultados[0].resultado).toBe('DUPLICADO');
   });
 
@@ -198,8 +237,16 @@ describe('offline sync', () => {
     const tickets = await newTickets([0, 5]);
     // Two devices scanned every ticket; device A earlier for even tickets, device B for odd ones.
     const deviceScans = (name: string, earlyFor: number) =>
-      tickets.map((t, i) => ({ codigo: t.codigo, escaneadoEn: at(i % 2 === earlyFor ? 20 : 10), puerta: name, nonce: `${name}-${t.id}` }));
-    const [a, b] = await Promise.all([sync(organizer.token, deviceScans('A', 0)), sync(organizer.token, deviceScans('B', 1))]);
+      tickets.map((t, i) => ({
+        codigo: t.codigo,
+        escaneadoEn: at(i % 2 === earlyFor ? 20 : 10),
+        puerta: name,
+        nonce: `${name}-${t.id}`,
+      }));
+    const [a, b] = await Promise.all([
+      sync(organizer.token, deviceScans('A', 0)),
+      sync(organizer.token, deviceScans('B', 1)),
+    ]);
     expect([a.status, b.status]).toEqual([200, 200]);
     const after = await ticketsOf(svc, buyer, tickets[0]!.ordenId);
     for (const [i, t] of tickets.entries()) {
@@ -210,14 +257,23 @@ describe('offline sync', () => {
   it('reports voided tickets and keeps revoked ones out', async () => {
     const [ticket] = await newTickets([1, 0]);
     await call(svc.url, 'PUT', `/api/orders/${ticket!.ordenId}/cancel`, { token: buyer.token });
-    const res = await sync(organizer.token, [{ codigo: ticket!.codigo, escaneadoEn: at(1), nonce: crypto.randomUUID() }]);
+    const res = await sync(organizer.token, [
+      { codigo: ticket!.codigo, escaneadoEn: at(1), nonce: crypto.randomUUID() },
+    ]);
     expect(res.body.resultados[0].resultado).toBe('ANULADO');
     await expectTicketInvariants(svc.database.db, event.id);
   });
 
   it('refuses batches over 500 scans and scans without a nonce', async () => {
     const scan1 = { codigo: 'X', escaneadoEn: at(1), nonce: 'n' };
-    expect((await sync(organizer.token, Array.from({ length: 501 }, (_, i) => ({ ...scan1, nonce: `n${i}` })))).status).toBe(400);
+    expect(
+      (
+        await sync(
+          organizer.token,
+          Array.from({ length: 501 }, (_, i) => ({ ...scan1, nonce: `n${i}` })),
+        )
+      ).status,
+    ).toBe(400);
     expect((await sync(organizer.token, [{ codigo: 'X', escaneadoEn: at(1) }])).status).toBe(400);
   });
 });
@@ -239,7 +295,12 @@ describe('stats', () => {
       ],
     });
     const stranger = await createUser(svc, 'ORGANIZADOR');
-    expect((await call(svc.url, 'GET', `/api/events/${fresh.id}/checkins/stats`, { token: stranger.token })).status).toBe(403);
-    expect((await call(svc.url, 'GET', `/api/events/${crypto.randomUUID()}/checkins/stats`, { token: organizer.token })).status).toBe(404);
+    expect(
+      (await call(svc.url, 'GET', `/api/events/${fresh.id}/checkins/stats`, { token: stranger.token })).status,
+    ).toBe(403);
+    expect(
+      (await call(svc.url, 'GET', `/api/events/${crypto.randomUUID()}/checkins/stats`, { token: organizer.token }))
+        .status,
+    ).toBe(404);
   });
 });

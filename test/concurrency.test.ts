@@ -73,9 +73,15 @@ describe('flash sale', () => {
       Array.from({ length: 200 }, (_, i) => {
         const tickets =
           i % 3 === 0
-            ? [{ categoriaId: a.id, cantidad: 2 }, { categoriaId: b.id, cantidad: 1 }]
+            ? [
+                { categoriaId: a.id, cantidad: 2 },
+                { categoriaId: b.id, cantidad: 1 },
+              ]
             : i % 3 === 1
-              ? [{ categoriaId: b.id, cantidad: 2 }, { categoriaId: a.id, cantidad: 1 }]
+              ? [
+                  { categoriaId: b.id, cantidad: 2 },
+                  { categoriaId: a.id, cantidad: 1 },
+                ]
               : [{ categoriaId: a.id, cantidad: 3 }];
         return reserve(buyer(i), { eventoId: event.id, tickets });
       }),
@@ -120,7 +126,9 @@ describe('races on one order', () => {
     expect(order.status).toBe(201);
 
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => call(svc.url, 'PUT', `/api/orders/${order.body.id}/cancel`, { token: owner.token })),
+      Array.from({ length: 20 }, () =>
+        call(svc.url, 'PUT', `/api/orders/${order.body.id}/cancel`, { token: owner.token }),
+      ),
     );
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 409).every((r) => r.body.error.code === 'INVALID_STATE')).toBe(true);
@@ -141,7 +149,9 @@ describe('races on one order', () => {
     const ids = new Set(responses.map((r) => r.body.id));
     expect(ids.size).toBe(1);
     // The replays answer with the same body as the first response.
-    expect(responses.every((r) => r.body.total === responses[0]!.body.total && r.body.estado === 'RESERVED')).toBe(true);
+    expect(responses.every((r) => r.body.total === responses[0]!.body.total && r.body.estado === 'RESERVED')).toBe(
+      true,
+    );
     const [row] = await expectStockInvariants(svc.database.db, event.id);
     expect(row!.held).toBe(3);
     expect(row!.available).toBe(47);
@@ -209,7 +219,9 @@ describe('deleting events during a sale', () => {
   it('never deadlocks a deletion against purchases: each purchase is 201 or 404, each delete 204', async () => {
     const admin = await createUser(svc, 'ADMIN');
     const events = await Promise.all(
-      Array.from({ length: 15 }, () => createEvent(svc, organizer, {}, [{ cantidadTotal: 100 }, { cantidadTotal: 100 }])),
+      Array.from({ length: 15 }, () =>
+        createEvent(svc, organizer, {}, [{ cantidadTotal: 100 }, { cantidadTotal: 100 }]),
+      ),
     );
     const results = await Promise.all(
       events.map(async (event) => {
@@ -234,7 +246,9 @@ describe('deleting events during a sale', () => {
       for (const p of r.purchases) expect([201, 404]).toContain(p.status);
     }
     const { rows } = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM orders WHERE event_id = ANY(${events.map((e) => e.id)}::uuid[])`.execute(svc.database.db);
+      SELECT count(*)::int AS n FROM orders WHERE event_id = ANY(${events.map((e) => e.id)}::uuid[])`.execute(
+      svc.database.db,
+    );
     expect(rows[0]!.n).toBe(0);
   });
 });

@@ -47,7 +47,13 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, BCRYPT_COST: '10' })).toThrow(/BCRYPT_COST/);
     const guards = { TRUST_PROXY: 'false', METRICS_TOKEN: 'metrics-token-0123456789' };
     expect(
-      loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, ALLOW_SIMULATED_PAYMENTS: 'true', TICKET_SIGNING_SECRET: strong, ...guards }).auth.jwtSecret,
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: strong,
+        ALLOW_SIMULATED_PAYMENTS: 'true',
+        TICKET_SIGNING_SECRET: strong,
+        ...guards,
+      }).auth.jwtSecret,
     ).toBe(strong);
   });
 

@@ -15,7 +15,9 @@ const ticketRoutes = new Set(TICKET_ENDPOINTS.map((e) => key(e.method, e.path)))
 
 describe('API documentation', () => {
   it('documents every route the app serves, and nothing it does not serve', () => {
-    const served = servedRoutes(svc.app).map((r) => key(r.method, r.path)).sort();
+    const served = servedRoutes(svc.app)
+      .map((r) => key(r.method, r.path))
+      .sort();
     const documented = ENDPOINTS.map((e) => key(e.method, e.path)).sort();
     expect(served).toEqual(documented);
   });
@@ -43,7 +45,9 @@ describe('API documentation', () => {
       checked.add(key(method, path));
     };
 
-    const registered = await api().post('/api/auth/register').send({ nombre: 'Doc', email: uniqueEmail('doc'), password: 'Docs12345' });
+    const registered = await api()
+      .post('/api/auth/register')
+      .send({ nombre: 'Doc', email: uniqueEmail('doc'), password: 'Docs12345' });
     expectDocumented('post', '/api/auth/register', registered);
     const admin = await createUser(svc, 'ADMIN');
     const organizer = await createUser(svc, 'ORGANIZADOR');
@@ -59,7 +63,11 @@ describe('API documentation', () => {
     expectDocumented('get', '/api/events', await api().get('/api/events?limit=2'));
     expectDocumented('get', '/api/events/search', await api().get('/api/events/search?ubicacion=bilbao'));
     expectDocumented('get', '/api/events/:id', await api().get(`/api/events/${event.id}`));
-    expectDocumented('put', '/api/events/:id', await api().put(`/api/events/${event.id}`).set(organizer.auth).send({ nombre: 'Renamed' }));
+    expectDocumented(
+      'put',
+      '/api/events/:id',
+      await api().put(`/api/events/${event.id}`).set(organizer.auth).send({ nombre: 'Renamed' }),
+    );
     expectDocumented('get', '/api/events/:id/categories', await api().get(`/api/events/${event.id}/categories`));
     const category = await api()
       .post(`/api/events/${created.body.id}/categories`)
@@ -69,7 +77,10 @@ describe('API documentation', () => {
     expectDocumented(
       'put',
       '/api/events/:id/categories/:catId',
-      await api().put(`/api/events/${created.body.id}/categories/${category.body.id}`).set(organizer.auth).send({ precio: 6 }),
+      await api()
+        .put(`/api/events/${created.body.id}/categories/${category.body.id}`)
+        .set(organizer.auth)
+        .send({ precio: 6 }),
     );
 
     const order = await api()
@@ -82,13 +93,28 @@ describe('API documentation', () => {
     expectDocumented(
       'put',
       '/api/orders/:id/confirm',
-      await api().put(`/api/orders/${order.body.id}/confirm`).set(buyer.auth).send({ metodoPago: 'card', transactionId: `doc-${order.body.id}` }),
+      await api()
+        .put(`/api/orders/${order.body.id}/confirm`)
+        .set(buyer.auth)
+        .send({ metodoPago: 'card', transactionId: `doc-${order.body.id}` }),
     );
-    expectDocumented('put', '/api/orders/:id/cancel', await api().put(`/api/orders/${order.body.id}/cancel`).set(buyer.auth));
+    expectDocumented(
+      'put',
+      '/api/orders/:id/cancel',
+      await api().put(`/api/orders/${order.body.id}/cancel`).set(buyer.auth),
+    );
     expectDocumented('get', '/api/admin/orders', await api().get('/api/admin/orders').set(admin.auth));
     expectDocumented('get', '/api/admin/stats', await api().get('/api/admin/stats').set(admin.auth));
-    expectDocumented('get', '/api/admin/orders/:id/history', await api().get(`/api/admin/orders/${order.body.id}/history`).set(admin.auth));
-    expectDocumented('get', '/api/admin/events/:id/sales', await api().get(`/api/admin/events/${event.id}/sales`).set(organizer.auth));
+    expectDocumented(
+      'get',
+      '/api/admin/orders/:id/history',
+      await api().get(`/api/admin/orders/${order.body.id}/history`).set(admin.auth),
+    );
+    expectDocumented(
+      'get',
+      '/api/admin/events/:id/sales',
+      await api().get(`/api/admin/events/${event.id}/sales`).set(organizer.auth),
+    );
     expectDocumented('get', '/health', await api().get('/health'));
     expectDocumented('get', '/ready', await api().get('/ready'));
     expectDocumented('get', '/api/realtime', await api().get('/api/realtime'));
@@ -105,7 +131,14 @@ describe('API documentation', () => {
         // Tickets and check-in are checked the same way in tickets.test.ts.
         !ticketRoutes.has(k) &&
         // Payment routes: checked against their schemas in payments-*.test.ts.
-        !['POST /api/auth/login', 'GET /api/openapi.json', 'GET /metrics', 'POST /api/orders/:id/payment', 'GET /api/payments/config', 'POST /api/payments/stripe/webhook'].includes(k),
+        ![
+          'POST /api/auth/login',
+          'GET /api/openapi.json',
+          'GET /metrics',
+          'POST /api/orders/:id/payment',
+          'GET /api/payments/config',
+          'POST /api/payments/stripe/webhook',
+        ].includes(k),
     );
     expect(untested).toEqual([]);
   });

@@ -44,7 +44,8 @@ const postEvent = (user: TestUser | undefined, body: object) => {
   const req = svc.api().post('/api/events');
   return (user ? req.set(user.auth) : req).send(body);
 };
-const putEvent = (user: TestUser, id: string, body: object) => svc.api().put(`/api/events/${id}`).set(user.auth).send(body);
+const putEvent = (user: TestUser, id: string, body: object) =>
+  svc.api().put(`/api/events/${id}`).set(user.auth).send(body);
 const getEvent = (id: string) => svc.api().get(`/api/events/${id}`);
 const search = (query: Record<string, string | number>) => svc.api().get('/api/events/search').query(query);
 
@@ -75,13 +76,10 @@ const sortedIds = (...events: EventBody[]) => events.map((e) => e.id).sort();
 
 describe('POST /api/events', () => {
   it('creates the event as the calling organizer and answers 201 with the full event shape', async () => {
-    const body = eventBody(
-      { precioBase: 49.99, capacidadTotal: 500, descripcion: 'Noche de rock' },
-      [
-        { nombre: 'VIP', precio: 150, cantidadTotal: 100, beneficios: ['Meet & greet', 'Parking'] },
-        { nombre: 'General', precio: 49.99, cantidadTotal: 300 },
-      ],
-    );
+    const body = eventBody({ precioBase: 49.99, capacidadTotal: 500, descripcion: 'Noche de rock' }, [
+      { nombre: 'VIP', precio: 150, cantidadTotal: 100, beneficios: ['Meet & greet', 'Parking'] },
+      { nombre: 'General', precio: 49.99, cantidadTotal: 300 },
+    ]);
     const res = await postEvent(organizer, body);
 
     expect(res.status).toBe(201);
@@ -129,7 +127,13 @@ describe('POST /api/events', () => {
 
   it('keeps the categories in the order they were given', async () => {
     const names = ['Platea', 'Anfiteatro', 'VIP', 'General', 'Palco'];
-    const res = await postEvent(organizer, eventBody({}, names.map((nombre) => ({ nombre, cantidadTotal: 10 }))));
+    const res = await postEvent(
+      organizer,
+      eventBody(
+        {},
+        names.map((nombre) => ({ nombre, cantidadTotal: 10 })),
+      ),
+    );
     expect(res.status).toBe(201);
     expect(res.body.categorias.map((c: { nombre: string }) => c.nombre)).toEqual(names);
     expect((await getEvent(res.body.id)).body.categorias.map((c: { nombre: string }) => c.nombre)).toEqual(names);
@@ -182,7 +186,10 @@ describe('POST /api/events', () => {
   });
 
   it('accepts categories that exactly fill the capacity', async () => {
-    const res = await postEvent(organizer, eventBody({ capacidadTotal: 150 }, [{ cantidadTotal: 100 }, { cantidadTotal: 50 }]));
+    const res = await postEvent(
+      organizer,
+      eventBody({ capacidadTotal: 150 }, [{ cantidadTotal: 100 }, { cantidadTotal: 50 }]),
+    );
     expect(res.status).toBe(201);
   });
 
@@ -239,7 +246,8 @@ describe('GET /api/events', () => {
     expect(res.body.total).toBeGreaterThanOrEqual(3);
     expect(res.body.data.length).toBeGreaterThanOrEqual(3);
     expect(res.body.data.length).toBeLessThanOrEqual(20);
-    for (const e of res.body.data) expect(e).toEqual(expect.objectContaining({ id: expect.any(String), categorias: expect.any(Array) }));
+    for (const e of res.body.data)
+      expect(e).toEqual(expect.objectContaining({ id: expect.any(String), categorias: expect.any(Array) }));
   });
 
   it('lists soonest first', async () => {
@@ -346,9 +354,12 @@ describe('GET /api/events/search', () => {
       madrid = await eventWith(marker, { ubicacion: 'Madrid Arena' });
     });
 
-    it.each(['malaga', 'MÁLAGA', 'Málaga', 'MALAGA'])('finds accented and unaccented places with ubicacion=%s', async (ubicacion) => {
-      expect((await searchIds({ q: marker, ubicacion })).sort()).toEqual(sortedIds(malagaCentro, malagaPlain));
-    });
+    it.each(['malaga', 'MÁLAGA', 'Málaga', 'MALAGA'])(
+      'finds accented and unaccented places with ubicacion=%s',
+      async (ubicacion) => {
+        expect((await searchIds({ q: marker, ubicacion })).sort()).toEqual(sortedIds(malagaCentro, malagaPlain));
+      },
+    );
 
     it('matches a substring in the middle of the location', async () => {
       expect(await searchIds({ q: marker, ubicacion: 'laga cen' })).toEqual([malagaCentro.id]);
@@ -393,13 +404,17 @@ describe('GET /api/events/search', () => {
     const match = await eventWith(marker, { ubicacion: 'Málaga', fecha: '2031-04-10T20:00:00Z' });
     await eventWith(marker, { ubicacion: 'Málaga', fecha: '2031-04-11T20:00:00Z' });
     await eventWith(marker, { ubicacion: 'Madrid', fecha: '2031-04-10T20:00:00Z' });
-    const soldOut = await eventWith(marker, { ubicacion: 'Málaga', fecha: '2031-04-10T21:00:00Z' }, [{ cantidadTotal: 5 }]);
+    const soldOut = await eventWith(marker, { ubicacion: 'Málaga', fecha: '2031-04-10T21:00:00Z' }, [
+      { cantidadTotal: 5 },
+    ]);
     await sellOut(soldOut);
 
     expect((await searchIds({ q: marker, ubicacion: 'malaga', fecha: '2031-04-10' })).sort()).toEqual(
       sortedIds(match, soldOut),
     );
-    expect(await searchIds({ q: marker, ubicacion: 'malaga', fecha: '2031-04-10', disponible: 'true' })).toEqual([match.id]);
+    expect(await searchIds({ q: marker, ubicacion: 'malaga', fecha: '2031-04-10', disponible: 'true' })).toEqual([
+      match.id,
+    ]);
   });
 
   it.each([
@@ -414,7 +429,10 @@ describe('GET /api/events/search', () => {
 describe('PUT /api/events/:id', () => {
   let event: EventBody;
   beforeEach(async () => {
-    event = await createEvent(svc, organizer, { capacidadTotal: 500 }, [{ cantidadTotal: 200 }, { cantidadTotal: 100 }]);
+    event = await createEvent(svc, organizer, { capacidadTotal: 500 }, [
+      { cantidadTotal: 200 },
+      { cantidadTotal: 100 },
+    ]);
   });
 
   it('applies a partial update and leaves the other fields alone', async () => {
@@ -506,7 +524,11 @@ describe('DELETE /api/events/:id', () => {
     const stock = await svc.database.db
       .selectFrom('category_stock')
       .select('category_id')
-      .where('category_id', 'in', event.categorias.map((c) => c.id))
+      .where(
+        'category_id',
+        'in',
+        event.categorias.map((c) => c.id),
+      )
       .execute();
     expect(stock).toEqual([]);
   });

@@ -18,7 +18,8 @@ afterAll(() => svc.close());
 type Line = { categoriaId: string; cantidad: number };
 const order = (user: TestUser, eventId: string, tickets: Line[]) =>
   call(svc.url, 'POST', '/api/orders', { token: user.token, body: { eventoId: eventId, tickets } });
-const getEvent = async (id: string) => (await svc.api().get(`/api/events/${id}`)).body as EventBody & Record<string, any>;
+const getEvent = async (id: string) =>
+  (await svc.api().get(`/api/events/${id}`)).body as EventBody & Record<string, any>;
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
 
 async function confirm(user: TestUser, orderId: string) {
@@ -39,14 +40,22 @@ describe('maxPorComprador on the event', () => {
     const changed = await svc.api().put(`/api/events/${limited.id}`).set(organizer.auth).send({ maxPorComprador: 2 });
     expect(changed.status).toBe(200);
     expect(changed.body.maxPorComprador).toBe(2);
-    const cleared = await svc.api().put(`/api/events/${limited.id}`).set(organizer.auth).send({ maxPorComprador: null });
+    const cleared = await svc
+      .api()
+      .put(`/api/events/${limited.id}`)
+      .set(organizer.auth)
+      .send({ maxPorComprador: null });
     expect(cleared.body.maxPorComprador).toBeNull();
-    expect((await svc.api().get('/api/events').query({ limit: 100 })).body.data.every((e: any) => 'maxPorComprador' in e)).toBe(
-      true,
-    );
+    expect(
+      (await svc.api().get('/api/events').query({ limit: 100 })).body.data.every((e: any) => 'maxPorComprador' in e),
+    ).toBe(true);
 
     for (const bad of [0, -1, 2.5, '3']) {
-      const res = await svc.api().post('/api/events').set(organizer.auth).send(eventBody({ maxPorComprador: bad }));
+      const res = await svc
+        .api()
+        .post('/api/events')
+        .set(organizer.auth)
+        .send(eventBody({ maxPorComprador: bad }));
       expectError(res, 400, 'VALIDATION_ERROR');
       expect(res.body.error.details[0].path).toBe('maxPorComprador');
     }
@@ -81,7 +90,10 @@ describe('per-buyer limit', () => {
     const [a, b] = event.categorias as [EventBody['categorias'][0], EventBody['categorias'][0]];
     const buyer = await createUser(svc);
 
-    const first = await order(buyer, event.id, [{ categoriaId: a.id, cantidad: 1 }, { categoriaId: b.id, cantidad: 1 }]);
+    const first = await order(buyer, event.id, [
+      { categoriaId: a.id, cantidad: 1 },
+      { categoriaId: b.id, cantidad: 1 },
+    ]);
     expect(first.status).toBe(201);
     await confirm(buyer, first.body.id);
     const second = await order(buyer, event.id, [{ categoriaId: b.id, cantidad: 2 }]);
@@ -94,13 +106,17 @@ describe('per-buyer limit', () => {
     await expectStockInvariants(svc.database.db, event.id);
 
     // A cancelled hold gives its room back.
-    expect((await call(svc.url, 'PUT', `/api/orders/${second.body.id}/cancel`, { token: buyer.token })).status).toBe(200);
+    expect((await call(svc.url, 'PUT', `/api/orders/${second.body.id}/cancel`, { token: buyer.token })).status).toBe(
+      200,
+    );
     const third = await order(buyer, event.id, [{ categoriaId: a.id, cantidad: 2 }]);
     expect(third.status).toBe(201);
     expectError(await order(buyer, event.id, [{ categoriaId: a.id, cantidad: 1 }]), 409, 'LIMIT_EXCEEDED');
 
     // A hold past its deadline (by the database clock) can no longer be confirmed: it stops counting.
-    await sql`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ${third.body.id}`.execute(svc.database.db);
+    await sql`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ${third.body.id}`.execute(
+      svc.database.db,
+    );
     expect((await order(buyer, event.id, [{ categoriaId: b.id, cantidad: 2 }])).status).toBe(201);
   });
 
@@ -117,12 +133,17 @@ describe('per-buyer limit', () => {
   });
 
   it('keeps every buyer within the limit when many buyers each send parallel orders', async () => {
-    const event = await createEvent(svc, organizer, { maxPorComprador: 3 }, [{ nombre: 'A', cantidadTotal: 200 }, { nombre: 'B', cantidadTotal: 200 }]);
+    const event = await createEvent(svc, organizer, { maxPorComprador: 3 }, [
+      { nombre: 'A', cantidadTotal: 200 },
+      { nombre: 'B', cantidadTotal: 200 },
+    ]);
     const ids = event.categorias.map((c) => c.id);
     const buyers = await Promise.all(Array.from({ length: 8 }, () => createUser(svc)));
     await Promise.all(
       buyers.flatMap((buyer, i) =>
-        Array.from({ length: 6 }, (_, j) => order(buyer, event.id, [{ categoriaId: ids[(i + j) % 2]!, cantidad: 1 + (j % 2) }])),
+        Array.from({ length: 6 }, (_, j) =>
+          order(buyer, event.id, [{ categoriaId: ids[(i + j) % 2]!, cantidad: 1 + (j % 2) }]),
+        ),
       ),
     );
     const { rows } = await sql<{ user_id: string; tickets: number }>`
@@ -170,9 +191,17 @@ describe('sales windows', () => {
     );
     // Moving one bound past the other that is already stored is refused too.
     const catId = created.body.id as string;
-    const patch = await svc.api().put(`/api/events/${event.id}/categories/${catId}`).set(organizer.auth).send({ ventaFin: inMinutes(30) });
+    const patch = await svc
+      .api()
+      .put(`/api/events/${event.id}/categories/${catId}`)
+      .set(organizer.auth)
+      .send({ ventaFin: inMinutes(30) });
     expectError(patch, 400, 'VALIDATION_ERROR');
-    const cleared = await svc.api().put(`/api/events/${event.id}/categories/${catId}`).set(organizer.auth).send({ ventaInicio: null });
+    const cleared = await svc
+      .api()
+      .put(`/api/events/${event.id}/categories/${catId}`)
+      .set(organizer.auth)
+      .send({ ventaInicio: null });
     expect(cleared.body).toMatchObject({ ventaInicio: null, ventaFin: end });
   });
 
@@ -207,13 +236,21 @@ describe('sales windows', () => {
     expectError(await order(buyer, event.id, [{ categoriaId: open.id, cantidad: 1 }]), 409, 'INSUFFICIENT_STOCK');
 
     const closed = new Date(Date.now() - 1000).toISOString();
-    await svc.api().put(`/api/events/${event.id}/categories/${open.id}`).set(organizer.auth).send({ ventaFin: closed }).expect(200);
+    await svc
+      .api()
+      .put(`/api/events/${event.id}/categories/${open.id}`)
+      .set(organizer.auth)
+      .send({ ventaFin: closed })
+      .expect(200);
     const late = await order(buyer, event.id, [{ categoriaId: open.id, cantidad: 1 }]);
     expectError(late, 409, 'SALES_CLOSED');
     expect(late.body.error.details).toEqual([{ categoriaId: open.id, ventaInicio: null, ventaFin: closed }]);
 
     // A whole order is refused when one of its lines is closed; nothing is taken from the others.
-    const mixed = await order(buyer, event.id, [{ categoriaId: other.id, cantidad: 1 }, { categoriaId: open.id, cantidad: 1 }]);
+    const mixed = await order(buyer, event.id, [
+      { categoriaId: other.id, cantidad: 1 },
+      { categoriaId: open.id, cantidad: 1 },
+    ]);
     expectError(mixed, 409, 'SALES_CLOSED');
     const [, otherRow] = await expectStockInvariants(svc.database.db, event.id);
     expect(otherRow!.available).toBe(100);

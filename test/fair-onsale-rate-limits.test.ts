@@ -37,7 +37,9 @@ describe('POST /api/orders rate limit (ORDER_RATE_LIMIT_PER_MINUTE=4)', () => {
     expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
     expect(Number(limited.retryAfter)).toBeLessThanOrEqual(60);
     // Nothing was reserved by the refused request.
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM orders WHERE user_id = ${buyer.id}`.execute(svc.database.db);
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM orders WHERE user_id = ${buyer.id}`.execute(svc.database.db);
     expect(rows[0]!.n).toBe(3);
 
     const other = await createUser(svc);
@@ -54,7 +56,9 @@ describe('POST /api/orders rate limit (ORDER_RATE_LIMIT_PER_MINUTE=4)', () => {
     const answers = await Promise.all([a, b, a, b, a, b].map((s) => fetchRaw(s.url, buyer.token, body)));
     expect(answers.filter((r) => r.status === 201)).toHaveLength(4);
     for (const r of answers.filter((x) => x.status !== 201)) expectError(r, 429, 'RATE_LIMITED');
-    const { rows } = await sql<{ points: number }>`SELECT points FROM rate_limits WHERE key = ${`orders:${buyer.id}`}`.execute(a.database.db);
+    const { rows } = await sql<{
+      points: number;
+    }>`SELECT points FROM rate_limits WHERE key = ${`orders:${buyer.id}`}`.execute(a.database.db);
     expect(rows[0]!.points).toBeGreaterThanOrEqual(6);
   });
 });
@@ -62,7 +66,12 @@ describe('POST /api/orders rate limit (ORDER_RATE_LIMIT_PER_MINUTE=4)', () => {
 describe('login limits', () => {
   let svc: TestService;
   beforeAll(async () => {
-    svc = await start({ TRUST_PROXY: 'true', AUTH_RATE_LIMIT_PER_MINUTE: '3', LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', BCRYPT_COST: '4' });
+    svc = await start({
+      TRUST_PROXY: 'true',
+      AUTH_RATE_LIMIT_PER_MINUTE: '3',
+      LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+      BCRYPT_COST: '4',
+    });
   });
   const login = (email: string, password: string, from: string) =>
     call(svc.url, 'POST', '/api/auth/login', { body: { email, password }, headers: { 'x-forwarded-for': from } });
@@ -71,7 +80,8 @@ describe('login limits', () => {
 
   it('locks an account after too many failures from any addresses, even for the right password; others unaffected', async () => {
     const victim: TestUser = await createUser(svc);
-    for (let i = 0; i < 3; i++) expectError(await login(victim.email, `Wrong${i}pass`, freshAddress()), 401, 'INVALID_CREDENTIALS');
+    for (let i = 0; i < 3; i++)
+      expectError(await login(victim.email, `Wrong${i}pass`, freshAddress()), 401, 'INVALID_CREDENTIALS');
     const locked = await fetch(`${svc.url}/api/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': freshAddress() },
@@ -87,9 +97,11 @@ describe('login limits', () => {
 
   it('forgets the failures of an account once it signs in', async () => {
     const user = await createUser(svc);
-    for (let i = 0; i < 2; i++) expectError(await login(user.email, 'Wrong1pass', freshAddress()), 401, 'INVALID_CREDENTIALS');
+    for (let i = 0; i < 2; i++)
+      expectError(await login(user.email, 'Wrong1pass', freshAddress()), 401, 'INVALID_CREDENTIALS');
     expect((await login(user.email, FACTORY_PASSWORD, freshAddress())).status).toBe(200);
-    for (let i = 0; i < 2; i++) expectError(await login(user.email, 'Wrong1pass', freshAddress()), 401, 'INVALID_CREDENTIALS');
+    for (let i = 0; i < 2; i++)
+      expectError(await login(user.email, 'Wrong1pass', freshAddress()), 401, 'INVALID_CREDENTIALS');
     expect((await login(user.email, FACTORY_PASSWORD, freshAddress())).status).toBe(200);
   });
 

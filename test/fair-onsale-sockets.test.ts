@@ -35,8 +35,12 @@ describe('join:event limits', () => {
     const organizer = await createUser(svc, 'ORGANIZADOR');
     const events = await Promise.all(Array.from({ length: 4 }, () => createEvent(svc, organizer)));
     const socket = await connect(svc.url);
-    for (const e of events.slice(0, 3)) expect(await request(socket, 'join:event', { eventId: e.id })).toEqual({ ok: true });
-    expect(await request(socket, 'join:event', { eventId: events[3]!.id })).toMatchObject({ ok: false, error: { code: 'LIMIT_EXCEEDED' } });
+    for (const e of events.slice(0, 3))
+      expect(await request(socket, 'join:event', { eventId: e.id })).toEqual({ ok: true });
+    expect(await request(socket, 'join:event', { eventId: events[3]!.id })).toMatchObject({
+      ok: false,
+      error: { code: 'LIMIT_EXCEEDED' },
+    });
     // Joining a room it is already in is fine; leaving one makes room.
     expect(await request(socket, 'join:event', { eventId: events[0]!.id })).toEqual({ ok: true });
     expect(await request(socket, 'leave:event', { eventId: events[0]!.id })).toEqual({ ok: true });
@@ -56,7 +60,10 @@ describe('join:event limits', () => {
 
       const admin = await createUser(svc, 'ADMIN');
       expect((await call(svc.url, 'DELETE', `/api/events/${event.id}`, { token: admin.token })).status).toBe(204);
-      expect(await request(sockets[0]!, 'join:event', { eventId: event.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect(await request(sockets[0]!, 'join:event', { eventId: event.id })).toMatchObject({
+        ok: false,
+        error: { code: 'NOT_FOUND' },
+      });
     } finally {
       lookups.mockRestore();
     }
@@ -85,14 +92,20 @@ describe('bulkheads', () => {
       await blocker.query('BEGIN');
       // The low-stock flag update of the real-time broadcaster (NO KEY UPDATE) waits on this lock.
       await blocker.query('SELECT 1 FROM ticket_categories WHERE id = $1 FOR NO KEY UPDATE', [small]);
-      const crossing = await call(svc.url, 'POST', '/api/orders', { token: buyer.token, body: { eventoId: event.id, tickets: [{ categoriaId: small, cantidad: 6 }] } });
+      const crossing = await call(svc.url, 'POST', '/api/orders', {
+        token: buyer.token,
+        body: { eventoId: event.id, tickets: [{ categoriaId: small, cantidad: 6 }] },
+      });
       expect(crossing.status).toBe(201);
       await eventually(async () => {
         const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity
           WHERE application_name = 'ticketing-realtime' AND wait_event_type = 'Lock'`.execute(svc.database.db);
         return rows[0]!.n > 0;
       }, 'the real-time pool to wait on the lock');
-      const next = await call(svc.url, 'POST', '/api/orders', { token: buyer.token, body: { eventoId: event.id, tickets: [{ categoriaId: big, cantidad: 1 }] } });
+      const next = await call(svc.url, 'POST', '/api/orders', {
+        token: buyer.token,
+        body: { eventoId: event.id, tickets: [{ categoriaId: big, cantidad: 1 }] },
+      });
       expect(next.status).toBe(201);
     } finally {
       await blocker.query('ROLLBACK');

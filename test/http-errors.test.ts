@@ -19,7 +19,9 @@ function expectErrorShape(res: Response) {
   expect(typeof error.message).toBe('string');
   expect(Object.keys(error).every((k) => ['code', 'message', 'details'].includes(k))).toBe(true);
   // Stack frames ("at fn (file.ts:12:3)"), source paths and SQL never reach the client.
-  expect(res.text).not.toMatch(/stack|\bat \S+ \(|\.[jt]s:\d+|node_modules|\/work\/|\bselect\b.*\bfrom\b|\binsert into\b/i);
+  expect(res.text).not.toMatch(
+    /stack|\bat \S+ \(|\.[jt]s:\d+|node_modules|\/work\/|\bselect\b.*\bfrom\b|\binsert into\b/i,
+  );
 }
 
 function expectError(res: Response, status: number, code: string) {
@@ -67,7 +69,11 @@ describe('request bodies', () => {
   });
 
   it('answers text that PostgreSQL cannot store (a NUL character) with 400 VALIDATION_ERROR, not 500', async () => {
-    const res = await svc.api().post('/api/events').set(organizer.auth).send(eventBody({ ubicacion: 'Sala\u0000B' }));
+    const res = await svc
+      .api()
+      .post('/api/events')
+      .set(organizer.auth)
+      .send(eventBody({ ubicacion: 'Sala\u0000B' }));
     expectError(res, 400, 'VALIDATION_ERROR');
   });
 });
@@ -105,7 +111,9 @@ describe('CORS', () => {
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-allow-methods']).toEqual(expect.stringContaining('PUT'));
     expect(res.headers['access-control-allow-methods']).toEqual(expect.stringContaining('DELETE'));
-    expect(res.headers['access-control-allow-headers']?.toLowerCase()).toEqual(expect.stringContaining('authorization'));
+    expect(res.headers['access-control-allow-headers']?.toLowerCase()).toEqual(
+      expect.stringContaining('authorization'),
+    );
   });
 
   it('puts the CORS header on error responses too', async () => {
@@ -128,7 +136,12 @@ describe('error bodies never leak internals', () => {
     ['a NUL byte in a search query', () => svc.api().get('/api/events/search').query({ q: 'a\u0000b' })],
     [
       'a NUL byte in a field to be stored',
-      () => svc.api().post('/api/events').set(organizer.auth).send(eventBody({ nombre: 'x\u0000y' })),
+      () =>
+        svc
+          .api()
+          .post('/api/events')
+          .set(organizer.auth)
+          .send(eventBody({ nombre: 'x\u0000y' })),
     ],
   ])('%s: error envelope only, no stack trace or SQL', async (_label, request) => {
     const res = await request();

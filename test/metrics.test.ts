@@ -47,7 +47,9 @@ it('asks for the METRICS_TOKEN bearer token when one is set', async () => {
     const anonymous = await guarded.api().get('/metrics');
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error.code).toBe('UNAUTHORIZED');
-    expect((await guarded.api().get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789')).status).toBe(401);
+    expect((await guarded.api().get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789')).status).toBe(
+      401,
+    );
     const scraped = await guarded.api().get('/metrics').set('Authorization', 'Bearer scrape-token-0123456789');
     expect(scraped.status).toBe(200);
     expect(scraped.text).toContain('ticketing_reservations_total');

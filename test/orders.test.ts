@@ -291,7 +291,13 @@ describe('POST /api/orders', () => {
     });
 
     it('rejects a body without eventoId or with a non-uuid eventoId', async () => {
-      expectValidationError(await svc.api().post('/api/orders').set(buyer.auth).send({ tickets: [line(cat, 1)] }));
+      expectValidationError(
+        await svc
+          .api()
+          .post('/api/orders')
+          .set(buyer.auth)
+          .send({ tickets: [line(cat, 1)] }),
+      );
       expectValidationError(await postOrder(buyer, 'not-a-uuid', [line(cat, 1)]));
     });
 
@@ -497,7 +503,7 @@ describe('GET /api/orders/:id', () => {
     expect(res.body.id).toBe(order.id);
   });
 
-  it("answers another buyer 404, hiding that the order exists", async () => {
+  it('answers another buyer 404, hiding that the order exists', async () => {
     expectError(await getOrder(otherBuyer, order.id), 404, 'NOT_FOUND');
   });
 
@@ -537,7 +543,12 @@ describe('PUT /api/orders/:id/confirm', () => {
     expect(res.body).toEqual({
       ...order,
       estado: 'CONFIRMED',
-      pago: { metodoPago: 'tarjeta', transactionId, confirmadoEn: expect.stringMatching(ISO_UTC), proveedor: 'simulated' },
+      pago: {
+        metodoPago: 'tarjeta',
+        transactionId,
+        confirmadoEn: expect.stringMatching(ISO_UTC),
+        proveedor: 'simulated',
+      },
       updatedAt: expect.stringMatching(ISO_UTC),
     });
     expect(Date.parse(res.body.pago.confirmadoEn)).toBeGreaterThanOrEqual(before - 2_000);
@@ -560,7 +571,11 @@ describe('PUT /api/orders/:id/confirm', () => {
   it('refuses a repeated confirmation with another transactionId: 409 INVALID_STATE', async () => {
     const order = await reserve(buyer, event, [line(cat, 1)]);
     const first = await confirm(buyer, order.id);
-    expectError(await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }), 409, 'INVALID_STATE');
+    expectError(
+      await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      409,
+      'INVALID_STATE',
+    );
     expect((await getOrder(buyer, order.id)).body.pago).toEqual(first.pago);
   });
 
@@ -569,25 +584,45 @@ describe('PUT /api/orders/:id/confirm', () => {
     const b = await reserve(otherBuyer, event, [line(cat, 1)]);
     const transactionId = unique('tx');
     await confirm(buyer, a.id, transactionId);
-    expectError(await putConfirm(otherBuyer, b.id, { metodoPago: 'tarjeta', transactionId }), 409, 'DUPLICATE_TRANSACTION');
+    expectError(
+      await putConfirm(otherBuyer, b.id, { metodoPago: 'tarjeta', transactionId }),
+      409,
+      'DUPLICATE_TRANSACTION',
+    );
     expect((await getOrder(otherBuyer, b.id)).body.estado).toBe('RESERVED');
   });
 
   it('answers another buyer 404 and leaves the order alone', async () => {
     const order = await reserve(buyer, event, [line(cat, 1)]);
-    expectError(await putConfirm(otherBuyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }), 404, 'NOT_FOUND');
+    expectError(
+      await putConfirm(otherBuyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      404,
+      'NOT_FOUND',
+    );
     expect((await orderRow(order.id)).status).toBe('RESERVED');
   });
 
   it('answers an ADMIN who is not the buyer 403 FORBIDDEN', async () => {
     const order = await reserve(buyer, event, [line(cat, 1)]);
-    expectError(await putConfirm(admin, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }), 403, 'FORBIDDEN');
+    expectError(
+      await putConfirm(admin, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      403,
+      'FORBIDDEN',
+    );
     expect((await orderRow(order.id)).status).toBe('RESERVED');
   });
 
   it('answers 404 for unknown and non-uuid ids', async () => {
-    expectError(await putConfirm(buyer, UNKNOWN_ID, { metodoPago: 'tarjeta', transactionId: unique('tx') }), 404, 'NOT_FOUND');
-    expectError(await putConfirm(buyer, 'nope', { metodoPago: 'tarjeta', transactionId: unique('tx') }), 404, 'NOT_FOUND');
+    expectError(
+      await putConfirm(buyer, UNKNOWN_ID, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      404,
+      'NOT_FOUND',
+    );
+    expectError(
+      await putConfirm(buyer, 'nope', { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      404,
+      'NOT_FOUND',
+    );
   });
 
   it.each<[string, object, string]>([
@@ -610,7 +645,11 @@ describe('PUT /api/orders/:id/confirm', () => {
     await svc.expiryJob.runOnce();
     expect((await orderRow(order.id)).status).toBe('EXPIRED');
 
-    expectError(await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }), 409, 'ORDER_EXPIRED');
+    expectError(
+      await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      409,
+      'ORDER_EXPIRED',
+    );
     expect((await getOrder(buyer, order.id)).body.estado).toBe('EXPIRED');
     expect((await stockOf(ev.id))[c.id]).toBe(10);
   });
@@ -628,7 +667,11 @@ describe('PUT /api/orders/:id/confirm', () => {
 
         const res = await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }, s);
         expectError(res, 409, 'ORDER_EXPIRED');
-        const row = await s.database.db.selectFrom('orders').select('status').where('id', '=', order.id).executeTakeFirstOrThrow();
+        const row = await s.database.db
+          .selectFrom('orders')
+          .select('status')
+          .where('id', '=', order.id)
+          .executeTakeFirstOrThrow();
         expect(row.status).toBe('RESERVED');
       });
     });
@@ -637,7 +680,11 @@ describe('PUT /api/orders/:id/confirm', () => {
   it('answers 409 INVALID_STATE for a cancelled order', async () => {
     const order = await reserve(buyer, event, [line(cat, 1)]);
     expect((await putCancel(buyer, order.id)).status).toBe(200);
-    expectError(await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }), 409, 'INVALID_STATE');
+    expectError(
+      await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      409,
+      'INVALID_STATE',
+    );
     expect((await orderRow(order.id)).status).toBe('CANCELLED');
   });
 });
@@ -676,7 +723,11 @@ describe('PUT /api/orders/:id/cancel', () => {
     expect(res.body.estado).toBe('CANCELLED');
     expect(res.body.usuarioId).toBe(buyer.id);
     expect((await stockOf(event.id))[cat.id]).toBe(20);
-    expect((await historyOf(order.id)).at(-1)).toEqual({ from_status: 'RESERVED', to_status: 'CANCELLED', actor_id: admin.id });
+    expect((await historyOf(order.id)).at(-1)).toEqual({
+      from_status: 'RESERVED',
+      to_status: 'CANCELLED',
+      actor_id: admin.id,
+    });
   });
 
   it('answers another buyer 404 and leaves the order alone', async () => {
@@ -759,8 +810,7 @@ describe('hold expiry', () => {
       await eventually(
         'the hold to expire and its tickets to return',
         async () =>
-          (await getOrder(buyer, order.id, s)).body.estado === 'EXPIRED' &&
-          (await stockOf(event.id, s))[cat.id] === 10,
+          (await getOrder(buyer, order.id, s)).body.estado === 'EXPIRED' && (await stockOf(event.id, s))[cat.id] === 10,
         deadline - Date.now(),
       );
 
@@ -768,7 +818,11 @@ describe('hold expiry', () => {
         { from_status: null, to_status: 'RESERVED', actor_id: buyer.id },
         { from_status: 'RESERVED', to_status: 'EXPIRED', actor_id: null },
       ]);
-      expectError(await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }, s), 409, 'ORDER_EXPIRED');
+      expectError(
+        await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }, s),
+        409,
+        'ORDER_EXPIRED',
+      );
     });
   });
 
@@ -802,8 +856,16 @@ describe('hold expiry', () => {
 
     await withService({ EXPIRY_INTERVAL_MS: '60000' }, async (second) => {
       // With a 60 s interval, a run within a few seconds can only be the run on start.
-      await eventually('the restarted service to run its expiry job', async () => second.expiryJob.stats.runs >= 1, 5_000);
-      await eventually('the overdue hold to be expired', async () => (await orderRow(order.id)).status === 'EXPIRED', 5_000);
+      await eventually(
+        'the restarted service to run its expiry job',
+        async () => second.expiryJob.stats.runs >= 1,
+        5_000,
+      );
+      await eventually(
+        'the overdue hold to be expired',
+        async () => (await orderRow(order.id)).status === 'EXPIRED',
+        5_000,
+      );
       expect((await stockOf(event.id, second))[cat.id]).toBe(10);
       expect((await getOrder(buyer, order.id, second)).body.estado).toBe('EXPIRED');
     });

@@ -29,10 +29,15 @@ beforeAll(async () => {
 });
 afterAll(() => stack.close());
 
-const orderOf = async (id: string, who: TestUser) => (await call(stack.svc.url, 'GET', `/api/orders/${id}`, { token: who.token })).body;
+const orderOf = async (id: string, who: TestUser) =>
+  (await call(stack.svc.url, 'GET', `/api/orders/${id}`, { token: who.token })).body;
 const confirm = (id: string, transactionId: string, who: TestUser) =>
-  call(stack.svc.url, 'PUT', `/api/orders/${id}/confirm`, { token: who.token, body: { metodoPago: 'card', transactionId } });
-const cancel = (id: string, who: TestUser) => call(stack.svc.url, 'PUT', `/api/orders/${id}/cancel`, { token: who.token });
+  call(stack.svc.url, 'PUT', `/api/orders/${id}/confirm`, {
+    token: who.token,
+    body: { metodoPago: 'card', transactionId },
+  });
+const cancel = (id: string, who: TestUser) =>
+  call(stack.svc.url, 'PUT', `/api/orders/${id}/cancel`, { token: who.token });
 
 /** Reserved, intent created and authorized at the provider: the money is there, nobody told us yet. */
 async function paidHold(event: EventBody, buyer: TestUser, cantidad = 1) {
@@ -96,7 +101,10 @@ describe('payment races on one order', () => {
     const buyer = await createUser(stack.svc);
     for (let round = 0; round < 6; round++) {
       const { order, paymentId } = await paidHold(event, buyer);
-      const [cancelled, hook] = await Promise.all([cancel(order.id, buyer), deliver(stack, 'payment_intent.amount_capturable_updated', paymentId)]);
+      const [cancelled, hook] = await Promise.all([
+        cancel(order.id, buyer),
+        deliver(stack, 'payment_intent.amount_capturable_updated', paymentId),
+      ]);
       expect(cancelled.status).toBe(200);
       expect(hook.status).toBe(200);
       await retryOwedCalls(stack.svc);
@@ -130,7 +138,12 @@ describe('payment races on one order', () => {
         ...(i % 2 === 0 ? [cancel(h.order.id, buyers[i]!)] : []),
       ]),
       stack.svc.expiryJob.runOnce(),
-      ...rivals.map((r) => call(stack.svc.url, 'POST', '/api/orders', { token: r.token, body: { eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 1 }] } })),
+      ...rivals.map((r) =>
+        call(stack.svc.url, 'POST', '/api/orders', {
+          token: r.token,
+          body: { eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 1 }] },
+        }),
+      ),
     ]);
     // Payments that arrive again after the dust settled (Stripe retries, the succeeded event).
     await Promise.all(holds.map((h) => deliver(stack, 'payment_intent.succeeded', h.paymentId)));
@@ -155,7 +168,10 @@ describe('payment races on one order', () => {
       await stack.svc.expiryJob.runOnce();
       const [hook, bought] = await Promise.all([
         deliver(stack, 'payment_intent.amount_capturable_updated', paymentId),
-        call(stack.svc.url, 'POST', '/api/orders', { token: rival.token, body: { eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }] } }),
+        call(stack.svc.url, 'POST', '/api/orders', {
+          token: rival.token,
+          body: { eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }] },
+        }),
       ]);
       expect(hook.status).toBe(200);
       const late = await orderOf(order.id, buyer);

@@ -15,7 +15,13 @@ describe('payment configuration', () => {
   });
 
   it('refuses simulated payments in production unless ALLOW_SIMULATED_PAYMENTS=true, naming it', () => {
-    const production = { NODE_ENV: 'production', JWT_SECRET: strong, TICKET_SIGNING_SECRET: strong, TRUST_PROXY: 'false', METRICS_TOKEN: 'metrics-token-0123456789' };
+    const production = {
+      NODE_ENV: 'production',
+      JWT_SECRET: strong,
+      TICKET_SIGNING_SECRET: strong,
+      TRUST_PROXY: 'false',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    };
     expect(() => loadConfig(production)).toThrow(ConfigError);
     expect(() => loadConfig(production)).toThrow(/ALLOW_SIMULATED_PAYMENTS=true/);
     expect(() => loadConfig({ ...production, PAYMENT_PROVIDER: 'simulated' })).toThrow(/PAYMENT_PROVIDER/);
@@ -23,13 +29,18 @@ describe('payment configuration', () => {
   });
 
   it('requires both Stripe secrets with PAYMENT_PROVIDER=stripe, and checks every payment variable', () => {
-    expect(() => loadConfig({ PAYMENT_PROVIDER: 'stripe' })).toThrow(/STRIPE_SECRET_KEY: is required[\s\S]*STRIPE_WEBHOOK_SECRET: is required/);
-    expect(() => loadConfig({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1' })).toThrow(/STRIPE_WEBHOOK_SECRET/);
+    expect(() => loadConfig({ PAYMENT_PROVIDER: 'stripe' })).toThrow(
+      /STRIPE_SECRET_KEY: is required[\s\S]*STRIPE_WEBHOOK_SECRET: is required/,
+    );
+    expect(() => loadConfig({ PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_1' })).toThrow(
+      /STRIPE_WEBHOOK_SECRET/,
+    );
     const stripe = loadConfig({
       NODE_ENV: 'production',
       JWT_SECRET: strong,
       TICKET_SIGNING_SECRET: strong,
-      TRUST_PROXY: 'false', METRICS_TOKEN: 'metrics-token-0123456789',
+      TRUST_PROXY: 'false',
+      METRICS_TOKEN: 'metrics-token-0123456789',
       PAYMENT_PROVIDER: 'stripe',
       STRIPE_SECRET_KEY: 'sk_live_abc',
       STRIPE_WEBHOOK_SECRET: 'whsec_abc',
@@ -67,7 +78,10 @@ describe('simulated payments (the default)', () => {
   afterAll(() => svc.close());
 
   it('keeps the buyer-confirm flow, with a payment to start and the provider on the order', async () => {
-    expect((await call(svc.url, 'GET', '/api/payments/config')).body).toEqual({ proveedor: 'simulated', moneda: 'eur' });
+    expect((await call(svc.url, 'GET', '/api/payments/config')).body).toEqual({
+      proveedor: 'simulated',
+      moneda: 'eur',
+    });
     const order = await reserve(svc, buyer, event, 3);
     const payment = await call(svc.url, 'POST', `/api/orders/${order.id}/payment`, { token: buyer.token });
     expect(payment.status).toBe(201);
@@ -93,7 +107,10 @@ describe('simulated payments (the default)', () => {
 
   it('refunds a cancelled confirmed order at once, and shows payment and refund to ADMIN', async () => {
     const order = await reserve(svc, buyer, event, 2);
-    await call(svc.url, 'PUT', `/api/orders/${order.id}/confirm`, { token: buyer.token, body: { metodoPago: 'card', transactionId: `sim-${order.id}` } });
+    await call(svc.url, 'PUT', `/api/orders/${order.id}/confirm`, {
+      token: buyer.token,
+      body: { metodoPago: 'card', transactionId: `sim-${order.id}` },
+    });
     const cancelled = await call(svc.url, 'PUT', `/api/orders/${order.id}/cancel`, { token: buyer.token });
     expect(cancelled.body.estado).toBe('CANCELLED');
     expect(cancelled.body.pago.reembolsadoEn).toEqual(expect.any(String));

@@ -30,7 +30,10 @@ beforeAll(async () => {
   admin = await createUser(stack.svc, 'ADMIN');
   organizer = await createUser(stack.svc, 'ORGANIZADOR');
   buyer = await createUser(stack.svc);
-  event = await createEvent(stack.svc, organizer, {}, [{ precio: 19.99, cantidadTotal: 100 }, { precio: 150, cantidadTotal: 100 }]);
+  event = await createEvent(stack.svc, organizer, {}, [
+    { precio: 19.99, cantidadTotal: 100 },
+    { precio: 150, cantidadTotal: 100 },
+  ]);
 });
 afterAll(() => stack.close());
 afterEach(async () => {
@@ -39,42 +42,72 @@ afterEach(async () => {
   await expectNoMoneyWithoutTickets(stack);
 });
 
-const order = async (id: string, who = buyer) => (await call(stack.svc.url, 'GET', `/api/orders/${id}`, { token: who.token })).body;
+const order = async (id: string, who = buyer) =>
+  (await call(stack.svc.url, 'GET', `/api/orders/${id}`, { token: who.token })).body;
 const confirm = (id: string, transactionId: string, who = buyer) =>
-  call(stack.svc.url, 'PUT', `/api/orders/${id}/confirm`, { token: who.token, body: { metodoPago: 'card', transactionId } });
+  call(stack.svc.url, 'PUT', `/api/orders/${id}/confirm`, {
+    token: who.token,
+    body: { metodoPago: 'card', transactionId },
+  });
 
 describe('the fake Stripe answers the real SDK like Stripe', () => {
   const stripe = () => {
     const base = new URL(stack.fake.url);
-    return new Stripe(FAKE_STRIPE_KEY, { host: base.hostname, port: base.port, protocol: 'http', maxNetworkRetries: 0 });
+    return new Stripe(FAKE_STRIPE_KEY, {
+      host: base.hostname,
+      port: base.port,
+      protocol: 'http',
+      maxNetworkRetries: 0,
+    });
   };
 
   it('creates, retrieves, captures, cancels and refunds, replaying idempotency keys', async () => {
     const params = { amount: 1999, currency: 'eur', capture_method: 'manual' as const, metadata: { orderId: 'o-1' } };
     const created = await stripe().paymentIntents.create(params, { idempotencyKey: 'key-1' });
-    expect(created).toMatchObject({ object: 'payment_intent', amount: 1999, status: 'requires_payment_method', metadata: { orderId: 'o-1' } });
+    expect(created).toMatchObject({
+      object: 'payment_intent',
+      amount: 1999,
+      status: 'requires_payment_method',
+      metadata: { orderId: 'o-1' },
+    });
     expect(created.client_secret).toMatch(new RegExp(`^${created.id}_secret_`));
     const replay = await stripe().paymentIntents.create(params, { idempotencyKey: 'key-1' });
     expect(replay.id).toBe(created.id);
-    await expect(stripe().paymentIntents.create({ ...params, amount: 5 }, { idempotencyKey: 'key-1' })).rejects.toMatchObject({
+    await expect(
+      stripe().paymentIntents.create({ ...params, amount: 5 }, { idempotencyKey: 'key-1' }),
+    ).rejects.toMatchObject({
       type: 'StripeIdempotencyError',
     });
 
-    await expect(stripe().paymentIntents.capture(created.id)).rejects.toMatchObject({ code: 'payment_intent_unexpected_state', statusCode: 400 });
+    await expect(stripe().paymentIntents.capture(created.id)).rejects.toMatchObject({
+      code: 'payment_intent_unexpected_state',
+      statusCode: 400,
+    });
     stack.fake.authorize(created.id);
     expect((await stripe().paymentIntents.retrieve(created.id)).status).toBe('requires_capture');
     const captured = await stripe().paymentIntents.capture(created.id);
     expect(captured).toMatchObject({ status: 'succeeded', amount_received: 1999 });
-    await expect(stripe().paymentIntents.cancel(created.id)).rejects.toMatchObject({ code: 'payment_intent_unexpected_state' });
+    await expect(stripe().paymentIntents.cancel(created.id)).rejects.toMatchObject({
+      code: 'payment_intent_unexpected_state',
+    });
     const refund = await stripe().refunds.create({ payment_intent: created.id });
     expect(refund).toMatchObject({ object: 'refund', amount: 1999, status: 'succeeded', payment_intent: created.id });
-    await expect(stripe().refunds.create({ payment_intent: created.id })).rejects.toMatchObject({ code: 'charge_already_refunded' });
+    await expect(stripe().refunds.create({ payment_intent: created.id })).rejects.toMatchObject({
+      code: 'charge_already_refunded',
+    });
 
     const other = await stripe().paymentIntents.create({ ...params, amount: 100 });
     expect((await stripe().paymentIntents.cancel(other.id)).status).toBe('canceled');
-    await expect(stripe().paymentIntents.retrieve('pi_missing')).rejects.toMatchObject({ code: 'resource_missing', statusCode: 404 });
+    await expect(stripe().paymentIntents.retrieve('pi_missing')).rejects.toMatchObject({
+      code: 'resource_missing',
+      statusCode: 404,
+    });
     await expect(
-      new Stripe('sk_test_wrong', { host: '127.0.0.1', port: new URL(stack.fake.url).port, protocol: 'http' }).paymentIntents.retrieve(other.id),
+      new Stripe('sk_test_wrong', {
+        host: '127.0.0.1',
+        port: new URL(stack.fake.url).port,
+        protocol: 'http',
+      }).paymentIntents.retrieve(other.id),
     ).rejects.toMatchObject({ statusCode: 401 });
   });
 
@@ -82,10 +115,18 @@ describe('the fake Stripe answers the real SDK like Stripe', () => {
     const intent = [...stack.fake.intents.values()][0]!;
     const signed = stack.fake.event('payment_intent.succeeded', intent);
     const verified = Stripe.webhooks.constructEvent(signed.payload, signed.signature, FAKE_WEBHOOK_SECRET);
-    expect(verified).toMatchObject({ id: signed.id, type: 'payment_intent.succeeded', data: { object: { id: intent.id } } });
+    expect(verified).toMatchObject({
+      id: signed.id,
+      type: 'payment_intent.succeeded',
+      data: { object: { id: intent.id } },
+    });
     expect(() => Stripe.webhooks.constructEvent(signed.payload, signed.signature, 'whsec_other')).toThrow();
     expect(() => Stripe.webhooks.constructEvent(`${signed.payload} `, signed.signature, FAKE_WEBHOOK_SECRET)).toThrow();
-    const sdkHeader = Stripe.webhooks.generateTestHeaderString({ payload: signed.payload, secret: FAKE_WEBHOOK_SECRET, timestamp: 1_700_000_000 });
+    const sdkHeader = Stripe.webhooks.generateTestHeaderString({
+      payload: signed.payload,
+      secret: FAKE_WEBHOOK_SECRET,
+      timestamp: 1_700_000_000,
+    });
     expect(signStripePayload(signed.payload, FAKE_WEBHOOK_SECRET, 1_700_000_000)).toBe(sdkHeader);
   });
 });
@@ -101,23 +142,38 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     const held = await reserve(stack.svc, buyer, event, 3); // 3 × 19.99 = 59.97: no float drift
     const payment = await startPayment(stack.svc, buyer, held.id);
     expect(paymentResponse.safeParse(payment).success).toBe(true);
-    expect(payment).toMatchObject({ proveedor: 'stripe', importe: 59.97, moneda: 'eur', estado: 'requires_payment_method' });
+    expect(payment).toMatchObject({
+      proveedor: 'stripe',
+      importe: 59.97,
+      moneda: 'eur',
+      estado: 'requires_payment_method',
+    });
     expect(payment.clientSecret).toMatch(/_secret_/);
-    expect(stack.fake.intents.get(payment.paymentId)).toMatchObject({ amount: 5997, capture_method: 'manual', metadata: { orderId: held.id } });
+    expect(stack.fake.intents.get(payment.paymentId)).toMatchObject({
+      amount: 5997,
+      capture_method: 'manual',
+      metadata: { orderId: held.id },
+    });
     const again = await startPayment(stack.svc, buyer, held.id);
     expect(again.paymentId).toBe(payment.paymentId);
     expect([...stack.fake.intents.values()].filter((i) => i.metadata.orderId === held.id)).toHaveLength(1);
 
     const stranger = await createUser(stack.svc);
-    expect((await call(stack.svc.url, 'POST', `/api/orders/${held.id}/payment`, { token: stranger.token })).status).toBe(404);
-    expect((await call(stack.svc.url, 'POST', `/api/orders/${held.id}/payment`, { token: admin.token })).status).toBe(403);
+    expect(
+      (await call(stack.svc.url, 'POST', `/api/orders/${held.id}/payment`, { token: stranger.token })).status,
+    ).toBe(404);
+    expect((await call(stack.svc.url, 'POST', `/api/orders/${held.id}/payment`, { token: admin.token })).status).toBe(
+      403,
+    );
     await call(stack.svc.url, 'PUT', `/api/orders/${held.id}/cancel`, { token: buyer.token });
     const late = await call(stack.svc.url, 'POST', `/api/orders/${held.id}/payment`, { token: buyer.token });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('INVALID_STATE');
     const expired = await reserve(stack.svc, buyer, event);
     await endHold(stack.svc, expired.id);
-    expect((await call(stack.svc.url, 'POST', `/api/orders/${expired.id}/payment`, { token: buyer.token })).body.error.code).toBe('ORDER_EXPIRED');
+    expect(
+      (await call(stack.svc.url, 'POST', `/api/orders/${expired.id}/payment`, { token: buyer.token })).body.error.code,
+    ).toBe('ORDER_EXPIRED');
   });
 
   it('confirms from a signed webhook and captures only then', async () => {
@@ -145,7 +201,14 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     const h = await history(stack.svc, admin, held.id);
     expect(orderHistoryResponse.safeParse(h).success).toBe(true);
     expect(h.pagos).toEqual([
-      expect.objectContaining({ tipo: 'payment', proveedor: 'stripe', idProveedor: paymentId, importe: 300, estado: 'succeeded', pendiente: null }),
+      expect.objectContaining({
+        tipo: 'payment',
+        proveedor: 'stripe',
+        idProveedor: paymentId,
+        importe: 300,
+        estado: 'succeeded',
+        pendiente: null,
+      }),
     ]);
   });
 
@@ -226,7 +289,10 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
       metadata: { orderId: '00000000-0000-4000-8000-000000000000' },
     });
     expect((await postWebhook(stack.svc, unknown.payload, unknown.signature)).status).toBe(200);
-    const noOrder = stack.fake.event('payment_intent.succeeded', { ...stack.fake.intents.get(paymentId)!, metadata: {} });
+    const noOrder = stack.fake.event('payment_intent.succeeded', {
+      ...stack.fake.intents.get(paymentId)!,
+      metadata: {},
+    });
     expect((await postWebhook(stack.svc, noOrder.payload, noOrder.signature)).status).toBe(200);
     const other = stack.fake.event('charge.refunded', stack.fake.intents.get(paymentId)!);
     expect((await postWebhook(stack.svc, other.payload, other.signature)).status).toBe(200);
@@ -244,7 +310,11 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     expect((await order(held.id)).estado).toBe('CONFIRMED');
     expect(stack.fake.intents.get(paymentId)!.status).toBe('succeeded');
     const h = await history(stack.svc, admin, held.id);
-    expect(h.historial.at(-1)).toMatchObject({ desde: 'EXPIRED', hasta: 'CONFIRMED', motivo: expect.stringMatching(/late payment honoured/) });
+    expect(h.historial.at(-1)).toMatchObject({
+      desde: 'EXPIRED',
+      hasta: 'CONFIRMED',
+      motivo: expect.stringMatching(/late payment honoured/),
+    });
   });
 
   it('refuses a late payment for sold-out tickets: order stays EXPIRED, intent cancelled, history says why', async () => {
@@ -262,7 +332,11 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     expect((await order(late.id)).estado).toBe('EXPIRED');
     expect(stack.fake.intents.get(paymentId)!.status).toBe('canceled');
     const h = await history(stack.svc, admin, late.id);
-    expect(h.historial.at(-1)).toMatchObject({ desde: 'EXPIRED', hasta: 'EXPIRED', motivo: expect.stringMatching(/refused.*no longer available.*cancelled/) });
+    expect(h.historial.at(-1)).toMatchObject({
+      desde: 'EXPIRED',
+      hasta: 'EXPIRED',
+      motivo: expect.stringMatching(/refused.*no longer available.*cancelled/),
+    });
     expect(h.pagos[0]).toMatchObject({ estado: 'canceled', pendiente: null });
     await expectStockInvariants(stack.svc.database.db, small.id);
 
@@ -286,7 +360,10 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     expect([...stack.fake.refunds.values()].map((r) => r.payment_intent)).toContain(paymentId);
     const h = await history(stack.svc, admin, late.id);
     expect(h.historial.at(-1)!.motivo).toMatch(/refunded/);
-    expect(h.pagos.map((p) => [p.tipo, p.estado])).toEqual([['payment', 'refunded'], ['refund', 'succeeded']]);
+    expect(h.pagos.map((p) => [p.tipo, p.estado])).toEqual([
+      ['payment', 'refunded'],
+      ['refund', 'succeeded'],
+    ]);
   });
 
   it('refunds a cancelled confirmed order after the cancel commits, retrying a failed refund call', async () => {
@@ -303,7 +380,9 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     expect(cancelled.body.pago.reembolsadoEn).toBeUndefined();
     let h = await history(stack.svc, admin, held.id);
     expect(h.pagos[0]).toMatchObject({ pendiente: 'release', ultimoError: expect.any(String) });
-    expect(stack.fake.refunds.size === 0 || ![...stack.fake.refunds.values()].some((r) => r.payment_intent === paymentId)).toBe(true);
+    expect(
+      stack.fake.refunds.size === 0 || ![...stack.fake.refunds.values()].some((r) => r.payment_intent === paymentId),
+    ).toBe(true);
 
     expect(await retryOwedCalls(stack.svc)).toBeGreaterThanOrEqual(1);
     const refunded = await order(held.id);
@@ -337,7 +416,10 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     stack.fake.failNext('POST', /\/capture$/, 503, 1);
     await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId);
     expect((await order(held.id)).estado).toBe('CONFIRMED');
-    expect((await history(stack.svc, admin, held.id)).pagos[0]).toMatchObject({ pendiente: 'capture', ultimoError: expect.any(String) });
+    expect((await history(stack.svc, admin, held.id)).pagos[0]).toMatchObject({
+      pendiente: 'capture',
+      ultimoError: expect.any(String),
+    });
     await retryOwedCalls(stack.svc);
     expect(stack.fake.intents.get(paymentId)!.status).toBe('succeeded');
     expect((await history(stack.svc, admin, held.id)).pagos[0]).toMatchObject({ pendiente: null, estado: 'succeeded' });

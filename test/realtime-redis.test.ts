@@ -42,7 +42,10 @@ it('delivers stock, order and event messages across instances through Redis', as
   });
   expect(order.status).toBe(201);
   await eventually(() => updates.at(-1)?.nuevoStock === 35, 'stock update through Redis');
-  await eventually(() => changes.some((c) => c.orderId === order.body.id && c.nuevoEstado === 'RESERVED'), 'order status');
+  await eventually(
+    () => changes.some((c) => c.orderId === order.body.id && c.nuevoEstado === 'RESERVED'),
+    'order status',
+  );
 
   await call(a.url, 'PUT', `/api/events/${event.id}`, { token: organizer.token, body: { ubicacion: 'Valencia' } });
   await eventually(() => edits.some((e) => e.cambios.ubicacion === 'Valencia'), 'event update through Redis');

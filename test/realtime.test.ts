@@ -135,7 +135,9 @@ describe('server events', () => {
     await request(socket, 'join:event', { eventId: event.id });
     const updates = collect(socket, 'ticket:stock-update');
     const buyers = await Promise.all(Array.from({ length: 10 }, () => createUser(svc)));
-    await Promise.all(Array.from({ length: 120 }, (_, i) => reserve(buyers[i % 10]!, event.id, category.id, 1 + (i % 3))));
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) => reserve(buyers[i % 10]!, event.id, category.id, 1 + (i % 3))),
+    );
     const expected = await dbStock(event.id, category.id);
     await eventually(() => updates.at(-1)?.nuevoStock === expected, `last update equals the database (${expected})`);
     expect(updates.length).toBeLessThan(120);

@@ -6,9 +6,15 @@ import { precomputedHeaders } from '../src/shared/http/precomputed-headers';
 /** helmet's headers, computed once at start-up, must be exactly the ones helmet itself sets. */
 describe('precomputed security headers', () => {
   it('sets the same headers as helmet run per request, and removes X-Powered-By', async () => {
-    const options = { contentSecurityPolicy: { directives: { 'connect-src': ["'self'", 'ws:'], 'upgrade-insecure-requests': null } } };
-    const plain = express().use(helmet(options)).get('/', (_req, res) => res.json({}));
-    const replayed = express().use(precomputedHeaders(helmet(options))).get('/', (_req, res) => res.json({}));
+    const options = {
+      contentSecurityPolicy: { directives: { 'connect-src': ["'self'", 'ws:'], 'upgrade-insecure-requests': null } },
+    };
+    const plain = express()
+      .use(helmet(options))
+      .get('/', (_req, res) => res.json({}));
+    const replayed = express()
+      .use(precomputedHeaders(helmet(options)))
+      .get('/', (_req, res) => res.json({}));
     const a = await request(plain).get('/');
     const b = await request(replayed).get('/');
     const strip = (h: Record<string, string>) => {

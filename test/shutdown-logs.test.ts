@@ -14,7 +14,12 @@ async function exercise(url: string) {
   const register = await fetch(`${url}/api/auth/register`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ nombre: 'Organizer', email: `shutdown-${stamp}@example.test`, password: 'Shutdown123', role: 'ORGANIZADOR' }),
+    body: JSON.stringify({
+      nombre: 'Organizer',
+      email: `shutdown-${stamp}@example.test`,
+      password: 'Shutdown123',
+      role: 'ORGANIZADOR',
+    }),
   });
   expect(register.status).toBe(201);
   const { token } = (await register.json()) as { token: string };
@@ -51,7 +56,12 @@ describe('SIGTERM stops the service with nothing logged above INFO and exit code
     await fs.chmod(dataDir, 0o755);
     try {
       const port = await freePort();
-      const main = spawnMain({ DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), PORT: String(port), WS_PORT: String(port) });
+      const main = spawnMain({
+        DATA_DIR: dataDir,
+        EMBEDDED_PG_PORT: String(await freePort()),
+        PORT: String(port),
+        WS_PORT: String(port),
+      });
       await waitReady(main, `http://127.0.0.1:${port}`);
       await exercise(`http://127.0.0.1:${port}`);
       await stopAndCheck(main);

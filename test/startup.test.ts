@@ -56,7 +56,14 @@ describe('embedded PostgreSQL from a 0700 folder and a path with spaces', () => 
     await run('cp', ['-al', installed, native]).catch(() => run('cp', ['-a', installed, native]));
     const dataDir = path.join(locked, 'app data');
 
-    const db = await startEmbeddedPostgres({ dir: dataDir, port: await freePort(), database: 'spaces', logger: silent, persistent: false, binaries: native });
+    const db = await startEmbeddedPostgres({
+      dir: dataDir,
+      port: await freePort(),
+      database: 'spaces',
+      logger: silent,
+      persistent: false,
+      binaries: native,
+    });
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     const { rows } = await client.query<{ user: string; db: string; dir: string }>(
@@ -105,7 +112,12 @@ describe('a failed start of the embedded database ends with one clear line', () 
 
   it('names a damaged data folder', async () => {
     const dataDir = path.join(scratch, 'damaged');
-    const db = await startEmbeddedPostgres({ dir: dataDir, port: await freePort(), database: 'damaged', logger: silent });
+    const db = await startEmbeddedPostgres({
+      dir: dataDir,
+      port: await freePort(),
+      database: 'damaged',
+      logger: silent,
+    });
     await db.stop();
     const clusterDir = await fs.realpath(path.join(dataDir, 'postgres'));
     await fs.writeFile(path.join(clusterDir, 'PG_VERSION'), 'not a version\n');
@@ -121,7 +133,10 @@ describe('a failed start of the embedded database ends with one clear line', () 
     await fs.mkdir(parent, { mode: 0o555 });
     await fs.chmod(parent, 0o555);
     const asNobody = isRoot() ? { uid: 65534, gid: 65534 } : {};
-    const exit = await startMain({ DATA_DIR: path.join(parent, 'data'), EMBEDDED_PG_PORT: String(await freePort()), HOME: parent }, asNobody);
+    const exit = await startMain(
+      { DATA_DIR: path.join(parent, 'data'), EMBEDDED_PG_PORT: String(await freePort()), HOME: parent },
+      asNobody,
+    );
     expectOneClearLine(exit, 'permissions', /read-only\/data.*DATA_DIR.*DATABASE_URL/);
   });
 

@@ -30,7 +30,13 @@ describe('tickets under races', () => {
         const user = buyers[i % buyers.length]!;
         const res = await call(svc.url, 'POST', '/api/orders', {
           token: user.token,
-          body: { eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }, { categoriaId: event.categorias[1]!.id, cantidad: 1 }] },
+          body: {
+            eventoId: event.id,
+            tickets: [
+              { categoriaId: event.categorias[0]!.id, cantidad: 2 },
+              { categoriaId: event.categorias[1]!.id, cantidad: 1 },
+            ],
+          },
         });
         expect(res.status).toBe(201);
         return { user, id: res.body.id as string };
@@ -41,10 +47,15 @@ describe('tickets under races', () => {
     const answers = await Promise.all([
       ...holds.map((h, i) =>
         pause(i % 7).then(() =>
-          call(svc.url, 'PUT', `/api/orders/${h.id}/confirm`, { token: h.user.token, body: { metodoPago: 'card', transactionId: `race-${h.id}` } }),
+          call(svc.url, 'PUT', `/api/orders/${h.id}/confirm`, {
+            token: h.user.token,
+            body: { metodoPago: 'card', transactionId: `race-${h.id}` },
+          }),
         ),
       ),
-      ...holds.map((h, i) => pause((i * 3) % 11).then(() => call(svc.url, 'PUT', `/api/orders/${h.id}/cancel`, { token: h.user.token }))),
+      ...holds.map((h, i) =>
+        pause((i * 3) % 11).then(() => call(svc.url, 'PUT', `/api/orders/${h.id}/cancel`, { token: h.user.token })),
+      ),
       (async () => {
         for (let i = 0; i < 10; i++) {
           await svc.expiryJob.runOnce();
@@ -59,10 +70,13 @@ describe('tickets under races', () => {
 
     // A confirmation answered 200 issued its 3 tickets (voided since if a cancellation won later).
     const { rows } = await sql<{ order_id: string; n: number }>`
-      SELECT order_id, count(*)::int AS n FROM tickets WHERE event_id = ${event.id} GROUP BY order_id`.execute(svc.database.db);
+      SELECT order_id, count(*)::int AS n FROM tickets WHERE event_id = ${event.id} GROUP BY order_id`.execute(
+      svc.database.db,
+    );
     const issued = new Map(rows.map((r) => [r.order_id, r.n]));
     holds.forEach((h, i) => {
-      if (answers[i]!.status === 200) expect({ order: h.id, tickets: issued.get(h.id) }).toEqual({ order: h.id, tickets: 3 });
+      if (answers[i]!.status === 200)
+        expect({ order: h.id, tickets: issued.get(h.id) }).toEqual({ order: h.id, tickets: 3 });
     });
     await expectTicketInvariants(svc.database.db, event.id);
     await expectStockInvariants(svc.database.db, event.id);
@@ -82,16 +96,21 @@ describe('tickets under races', () => {
     const tickets = (await Promise.all(orders.map((o, i) => ticketsOf(svc, buyers[i]!, o.id)))).flat();
     const answers = await Promise.all([
       ...tickets.flatMap((t) => [1, 2].map((door) => scan(svc, organizer.token, event.id, t.codigo, `door-${door}`))),
-      ...orders.map((o, i) => pause(i).then(() => call(svc.url, 'PUT', `/api/orders/${o.id}/cancel`, { token: buyers[i]!.token }))),
+      ...orders.map((o, i) =>
+        pause(i).then(() => call(svc.url, 'PUT', `/api/orders/${o.id}/cancel`, { token: buyers[i]!.token })),
+      ),
     ]);
     expect(answers.filter((a) => a.status >= 500)).toEqual([]);
     const scans = answers.slice(0, tickets.length * 2);
     for (let i = 0; i < tickets.length; i++) {
       const pair = [scans[2 * i]!, scans[2 * i + 1]!];
       expect(pair.filter((a) => a.status === 200).length).toBeLessThanOrEqual(1);
-      for (const a of pair.filter((x) => x.status !== 200)) expect(['ALREADY_CHECKED_IN', 'TICKET_REVOKED']).toContain(a.body.error.code);
+      for (const a of pair.filter((x) => x.status !== 200))
+        expect(['ALREADY_CHECKED_IN', 'TICKET_REVOKED']).toContain(a.body.error.code);
     }
-    const { rows } = await sql<{ status: string }>`SELECT DISTINCT status FROM tickets WHERE event_id = ${event.id}`.execute(svc.database.db);
+    const { rows } = await sql<{
+      status: string;
+    }>`SELECT DISTINCT status FROM tickets WHERE event_id = ${event.id}`.execute(svc.database.db);
     expect(rows).toEqual([{ status: 'ANULADO' }]);
     await expectTicketInvariants(svc.database.db, event.id);
   });

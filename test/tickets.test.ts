@@ -19,8 +19,15 @@ let event: EventBody;
 
 beforeAll(async () => {
   svc = await startTestService();
-  [organizer, buyer, admin] = await Promise.all([createUser(svc, 'ORGANIZADOR'), createUser(svc), createUser(svc, 'ADMIN')]);
-  event = await createEvent(svc, organizer, {}, [{ nombre: 'VIP', cantidadTotal: 50 }, { nombre: 'General', cantidadTotal: 200 }]);
+  [organizer, buyer, admin] = await Promise.all([
+    createUser(svc, 'ORGANIZADOR'),
+    createUser(svc),
+    createUser(svc, 'ADMIN'),
+  ]);
+  event = await createEvent(svc, organizer, {}, [
+    { nombre: 'VIP', cantidadTotal: 50 },
+    { nombre: 'General', cantidadTotal: 200 },
+  ]);
 });
 afterAll(() => svc.close());
 
@@ -41,7 +48,13 @@ describe('issuance', () => {
   it('issues one ticket per admission when the order is confirmed, none before', async () => {
     const reserved = await call(svc.url, 'POST', '/api/orders', {
       token: buyer.token,
-      body: { eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }, { categoriaId: event.categorias[1]!.id, cantidad: 1 }] },
+      body: {
+        eventoId: event.id,
+        tickets: [
+          { categoriaId: event.categorias[0]!.id, cantidad: 2 },
+          { categoriaId: event.categorias[1]!.id, cantidad: 1 },
+        ],
+      },
     });
     expect(await ticketsOf(svc, buyer, reserved.body.id)).toEqual([]);
     await call(svc.url, 'PUT', `/api/orders/${reserved.body.id}/confirm`, {
@@ -64,7 +77,9 @@ describe('issuance', () => {
     const order = await buyConfirmed(svc, buyer, event, [1, 1]);
     const res = await call(svc.url, 'PUT', `/api/orders/${order.id}/cancel`, { token: buyer.token });
     expect(res.status).toBe(200);
-    const { rows } = await sql<{ status: string }>`SELECT status FROM tickets WHERE order_id = ${order.id}`.execute(svc.database.db);
+    const { rows } = await sql<{ status: string }>`SELECT status FROM tickets WHERE order_id = ${order.id}`.execute(
+      svc.database.db,
+    );
     expect(rows.map((r) => r.status)).toEqual(['ANULADO', 'ANULADO']);
     expect(await ticketsOf(svc, buyer, order.id)).toEqual([]);
     await expectTicketInvariants(svc.database.db, event.id);
@@ -75,7 +90,9 @@ describe('issuance', () => {
     const order = await buyConfirmed(svc, buyer, event, [1, 0]);
     const stranger = await createUser(svc);
     expect((await call(svc.url, 'GET', `/api/orders/${order.id}/tickets`, { token: stranger.token })).status).toBe(404);
-    expect((await call(svc.url, 'GET', `/api/orders/${order.id}/tickets`, { token: organizer.token })).status).toBe(404);
+    expect((await call(svc.url, 'GET', `/api/orders/${order.id}/tickets`, { token: organizer.token })).status).toBe(
+      404,
+    );
     expect((await call(svc.url, 'GET', `/api/orders/${order.id}/tickets`)).status).toBe(401);
     expect(await ticketsOf(svc, admin, order.id)).toHaveLength(1);
   });
@@ -111,18 +128,20 @@ describe('codes and QR codes', () => {
 
   it('makes one key per event even when many requests ask for it at once', async () => {
     const fresh = await createEvent(svc, organizer);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => call(svc.url, 'GET', `/api/events/${fresh.id}/checkin-key`)));
-    expect(new Set(answers.map((a) => a.body.clavePublica)).size).toBe(1);
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM event_signing_keys WHERE event_id = ${fresh.id}`.execute(
-      svc.database.db,
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => call(svc.url, 'GET', `/api/events/${fresh.id}/checkin-key`)),
     );
+    expect(new Set(answers.map((a) => a.body.clavePublica)).size).toBe(1);
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM event_signing_keys WHERE event_id = ${fresh.id}`.execute(svc.database.db);
     expect(rows[0]!.n).toBe(1);
   });
 
   it('keeps private keys encrypted: the stored key does not open without TICKET_SIGNING_SECRET', async () => {
-    const { rows } = await sql<{ private_key: Buffer }>`SELECT private_key FROM event_signing_keys WHERE event_id = ${event.id}`.execute(
-      svc.database.db,
-    );
+    const { rows } = await sql<{
+      private_key: Buffer;
+    }>`SELECT private_key FROM event_signing_keys WHERE event_id = ${event.id}`.execute(svc.database.db);
     // An unencrypted Ed25519 PKCS#8 key starts with these bytes; the stored one must not.
     expect(rows[0]!.private_key.subarray(28, 44).toString('hex')).not.toBe('302e020100300506032b657004220420');
     expect(() => crypto.createPrivateKey({ key: rows[0]!.private_key, format: 'der', type: 'pkcs8' })).toThrow();
@@ -147,10 +166,25 @@ describe('codes and QR codes', () => {
 describe('configuration', () => {
   it('requires a strong TICKET_SIGNING_SECRET in production', () => {
     const strong = crypto.randomBytes(36).toString('base64url');
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong })).toThrow(/TICKET_SIGNING_SECRET: is required/);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, TICKET_SIGNING_SECRET: 'short' })).toThrow(/TICKET_SIGNING_SECRET/);
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, TICKET_SIGNING_SECRET: 'a'.repeat(40) })).toThrow(/too weak/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, TICKET_SIGNING_SECRET: strong, ALLOW_SIMULATED_PAYMENTS: 'true', TRUST_PROXY: 'false', METRICS_TOKEN: 'metrics-token-0123456789' }).ticketSigningSecret).toBe(strong);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong })).toThrow(
+      /TICKET_SIGNING_SECRET: is required/,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, TICKET_SIGNING_SECRET: 'short' })).toThrow(
+      /TICKET_SIGNING_SECRET/,
+    );
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: strong, TICKET_SIGNING_SECRET: 'a'.repeat(40) }),
+    ).toThrow(/too weak/);
+    expect(
+      loadConfig({
+        NODE_ENV: 'production',
+        JWT_SECRET: strong,
+        TICKET_SIGNING_SECRET: strong,
+        ALLOW_SIMULATED_PAYMENTS: 'true',
+        TRUST_PROXY: 'false',
+        METRICS_TOKEN: 'metrics-token-0123456789',
+      }).ticketSigningSecret,
+    ).toBe(strong);
   });
 });
 
@@ -165,7 +199,11 @@ describe('documentation of tickets and check-in', () => {
       if (endpoint.ok.schema) expect(endpoint.ok.schema.safeParse(res.body).error).toBeUndefined();
       return res;
     };
-    check('get', '/api/orders/:id/tickets', await call(svc.url, 'GET', `/api/orders/${order.id}/tickets`, { token: buyer.token }));
+    check(
+      'get',
+      '/api/orders/:id/tickets',
+      await call(svc.url, 'GET', `/api/orders/${order.id}/tickets`, { token: buyer.token }),
+    );
     check('get', '/api/tickets/:id/qr.svg', await svc.api().get(`/api/tickets/${ticket!.id}/qr.svg`).set(buyer.auth));
     check('get', '/api/events/:id/checkin-key', await call(svc.url, 'GET', `/api/events/${event.id}/checkin-key`));
     check('post', '/api/events/:id/checkins', await scan(svc, organizer.token, event.id, ticket!.codigo, 'A'));
@@ -174,15 +212,27 @@ describe('documentation of tickets and check-in', () => {
       '/api/events/:id/checkins/sync',
       await call(svc.url, 'POST', `/api/events/${event.id}/checkins/sync`, {
         token: organizer.token,
-        body: { escaneos: [{ codigo: ticket!.codigo, escaneadoEn: new Date().toISOString(), nonce: crypto.randomUUID() }] },
+        body: {
+          escaneos: [{ codigo: ticket!.codigo, escaneadoEn: new Date().toISOString(), nonce: crypto.randomUUID() }],
+        },
       }),
     );
-    check('get', '/api/events/:id/checkins/stats', await call(svc.url, 'GET', `/api/events/${event.id}/checkins/stats`, { token: organizer.token }));
-    const device = check('post', '/api/events/:id/checkin-tokens', await call(svc.url, 'POST', `/api/events/${event.id}/checkin-tokens`, { token: organizer.token, body: {} }));
+    check(
+      'get',
+      '/api/events/:id/checkins/stats',
+      await call(svc.url, 'GET', `/api/events/${event.id}/checkins/stats`, { token: organizer.token }),
+    );
+    const device = check(
+      'post',
+      '/api/events/:id/checkin-tokens',
+      await call(svc.url, 'POST', `/api/events/${event.id}/checkin-tokens`, { token: organizer.token, body: {} }),
+    );
     check(
       'delete',
       '/api/events/:id/checkin-tokens/:tokenId',
-      await call(svc.url, 'DELETE', `/api/events/${event.id}/checkin-tokens/${(device.body as { id: string }).id}`, { token: organizer.token }),
+      await call(svc.url, 'DELETE', `/api/events/${event.id}/checkin-tokens/${(device.body as { id: string }).id}`, {
+        token: organizer.token,
+      }),
     );
     expect(TICKET_ENDPOINTS.every((e) => ENDPOINTS.includes(e))).toBe(true);
   });

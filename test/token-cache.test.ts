@@ -35,7 +35,9 @@ describe('token verification cache', () => {
     const token = tokens.sign(user);
     tokens.verify(token);
     const [header, , signature] = token.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ role: 'ADMIN', sub: user.id, exp: 4_102_444_800 })).toString('base64url');
+    const forgedPayload = Buffer.from(JSON.stringify({ role: 'ADMIN', sub: user.id, exp: 4_102_444_800 })).toString(
+      'base64url',
+    );
     expect(() => tokens.verify(`${header}.${forgedPayload}.${signature}`)).toThrow('Invalid token');
     expect(() => tokens.verify(`${token}x`)).toThrow('Invalid token');
   });
@@ -43,7 +45,11 @@ describe('token verification cache', () => {
   it('refuses tokens signed with another secret, even after the real one was remembered', () => {
     const tokens = new TokenService(secret, '1h');
     tokens.verify(tokens.sign(user));
-    const other = jwt.sign({ role: 'ADMIN' }, 'another secret', { algorithm: 'HS256', subject: user.id, expiresIn: '1h' });
+    const other = jwt.sign({ role: 'ADMIN' }, 'another secret', {
+      algorithm: 'HS256',
+      subject: user.id,
+      expiresIn: '1h',
+    });
     expect(() => tokens.verify(other)).toThrow('Invalid token');
   });
 

@@ -48,7 +48,8 @@ async function main() {
     console.log(nothing ? 'Seed data already present; nothing changed.' : 'Seed data loaded:');
     if (report.usersCreated.length) console.log(`  users:  ${report.usersCreated.join(', ')}`);
     if (report.eventsCreated.length) console.log(`  events: ${report.eventsCreated.join(', ')}`);
-    if (report.ordersCreated) console.log(`  orders: ${report.ordersCreated} (one CONFIRMED, CANCELLED, EXPIRED and RESERVED)`);
+    if (report.ordersCreated)
+      console.log(`  orders: ${report.ordersCreated} (one CONFIRMED, CANCELLED, EXPIRED and RESERVED)`);
     console.log('Accounts:');
     for (const u of SEED_USERS) console.log(`  ${u.role.padEnd(12)} ${u.email} / ${u.password}`);
   } finally {

@@ -101,7 +101,8 @@ async function sampleOrders(
 ): Promise<number> {
   const [vip, general] = event.categorias;
   const reserve = async (categoryId: string, cantidad: number) =>
-    (await services.orders.reserve(buyer, { eventoId: event.id, tickets: [{ categoriaId: categoryId, cantidad }] })).order;
+    (await services.orders.reserve(buyer, { eventoId: event.id, tickets: [{ categoriaId: categoryId, cantidad }] }))
+      .order;
 
   const confirmed = await reserve(vip!.id, 2);
   await services.orders.confirm(buyer, confirmed.id, { metodoPago: 'credit_card', transactionId: 'seed-txn-0001' });

@@ -21,7 +21,10 @@ const lowStockThreshold = z
   );
 
 /** Published example secrets, and strings with too few distinct characters to be random. */
-const KNOWN_SECRETS = ['your-super-secure-secret-key-change-in-production', 'super-secure-random-key-64-characters-minimum'];
+const KNOWN_SECRETS = [
+  'your-super-secure-secret-key-change-in-production',
+  'super-secure-random-key-64-characters-minimum',
+];
 export function isWeakSecret(secret: string): boolean {
   const lowered = secret.toLowerCase();
   return KNOWN_SECRETS.some((known) => lowered.includes(known)) || new Set(secret).size < 12;
@@ -45,7 +48,11 @@ const envSchema = z
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     JWT_EXPIRES_IN: z.string().regex(DURATION, 'must look like 3600, 15m, 12h or 7d').default('7d'),
     BCRYPT_COST: intInRange(4, 15).default(12),
-    ORDER_RESERVATION_TIMEOUT_MINUTES: z.coerce.number().positive().max(24 * 60).default(10),
+    ORDER_RESERVATION_TIMEOUT_MINUTES: z.coerce
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(10),
     MAX_TICKETS_PER_ORDER: intInRange(1, 1000).default(10),
     LOW_STOCK_THRESHOLD: lowStockThreshold.default({ kind: 'percent', value: 10 }),
     AUTH_RATE_LIMIT_PER_MINUTE: intInRange(1, 100_000).default(20),
@@ -76,8 +83,14 @@ const envSchema = z
       .enum(['true', 'false'])
       .default('false')
       .transform((v) => v === 'true'),
-    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_\w+$/, 'must be a Stripe secret key (sk_… or rk_…)').optional(),
-    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\w+$/, 'must be a Stripe webhook signing secret (whsec_…)').optional(),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_\w+$/, 'must be a Stripe secret key (sk_… or rk_…)')
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_\w+$/, 'must be a Stripe webhook signing secret (whsec_…)')
+      .optional(),
     STRIPE_API_BASE: z.url({ protocol: /^https?$/ }).optional(),
     CURRENCY: z
       .string()
@@ -97,7 +110,11 @@ const envSchema = z
       });
     }
     if (env.NODE_ENV === 'production' && !env.TICKET_SIGNING_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['TICKET_SIGNING_SECRET'], message: 'is required when NODE_ENV=production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TICKET_SIGNING_SECRET'],
+        message: 'is required when NODE_ENV=production',
+      });
     }
     if (env.NODE_ENV === 'production' && env.TICKET_SIGNING_SECRET && isWeakSecret(env.TICKET_SIGNING_SECRET)) {
       ctx.addIssue({
@@ -113,14 +130,16 @@ const envSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['TRUST_PROXY'],
-        message: 'must be set explicitly when NODE_ENV=production: true behind one reverse proxy, false when clients connect directly',
+        message:
+          'must be set explicitly when NODE_ENV=production: true behind one reverse proxy, false when clients connect directly',
       });
     }
     if (env.NODE_ENV === 'production' && !env.METRICS_TOKEN) {
       ctx.addIssue({
         code: 'custom',
         path: ['METRICS_TOKEN'],
-        message: 'is required when NODE_ENV=production (GET /metrics shows business figures), e.g. `openssl rand -hex 24`',
+        message:
+          'is required when NODE_ENV=production (GET /metrics shows business figures), e.g. `openssl rand -hex 24`',
       });
     }
     if (env.RATE_LIMIT_STORE === 'redis' && !env.REDIS_URL) {
@@ -132,13 +151,14 @@ const envSchema = z
         code: 'custom',
         path: ['PAYMENT_PROVIDER'],
         message:
-          'simulated payments accept any buyer\'s word as payment and are refused when NODE_ENV=production: ' +
+          "simulated payments accept any buyer's word as payment and are refused when NODE_ENV=production: " +
           'set PAYMENT_PROVIDER=stripe, or ALLOW_SIMULATED_PAYMENTS=true for a demo',
       });
     }
     if (provider === 'stripe') {
       for (const name of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const) {
-        if (!env[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'is required when PAYMENT_PROVIDER=stripe' });
+        if (!env[name])
+          ctx.addIssue({ code: 'custom', path: [name], message: 'is required when PAYMENT_PROVIDER=stripe' });
       }
     }
   });

@@ -3,7 +3,18 @@ import pino from 'pino';
 export type Logger = pino.Logger;
 
 /** Error fields worth a log line; driver errors carry much more (and sometimes their client). */
-const ERROR_FIELDS = ['code', 'severity', 'routine', 'constraint', 'table', 'column', 'errno', 'syscall', 'address', 'port'] as const;
+const ERROR_FIELDS = [
+  'code',
+  'severity',
+  'routine',
+  'constraint',
+  'table',
+  'column',
+  'errno',
+  'syscall',
+  'address',
+  'port',
+] as const;
 
 /**
  * An error as a few plain fields: type, message, code, the PostgreSQL fields that say which rule

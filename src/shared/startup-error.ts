@@ -37,7 +37,9 @@ export function describeStartupFailure(error: unknown): StartupError | undefined
     '28000': 'the server refused this user',
     '3D000': 'the database does not exist',
   };
-  const timedOut = /timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(err.message ?? '');
+  const timedOut = /timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(
+    err.message ?? '',
+  );
   const why = code ? database[code] : undefined;
   if (why || timedOut) {
     return new StartupError(

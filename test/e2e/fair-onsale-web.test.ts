@@ -19,11 +19,15 @@ let organizer: TestUser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'web/dist/app.js'))) throw new Error('web/dist/app.js is missing: run `npm run build:web` first');
+  if (!fs.existsSync(path.join(ROOT, 'web/dist/app.js')))
+    throw new Error('web/dist/app.js is missing: run `npm run build:web` first');
   fs.mkdirSync(SHOTS, { recursive: true });
   [svc, browser] = await Promise.all([
     startTestService({ ORDER_RATE_LIMIT_PER_MINUTE: '3' }),
-    chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'] }),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    }),
   ]);
   organizer = await createUser(svc, 'ORGANIZADOR', 'Olivia Organizer');
 }, 60_000);

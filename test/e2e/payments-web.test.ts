@@ -15,7 +15,8 @@ let stack: StripeStack;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.resolve(__dirname, '../../web/dist/app.js'))) throw new Error('run `npm run build:web` first');
+  if (!fs.existsSync(path.resolve(__dirname, '../../web/dist/app.js')))
+    throw new Error('run `npm run build:web` first');
   [stack, browser] = await Promise.all([
     startStripeStack(),
     chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),

@@ -20,7 +20,9 @@ async function poll<T>(what: string, read: () => Promise<T>, ok: (value: T) => b
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const seen = lastError ? `error: ${(lastError as Error).message.split('\n')[0]}` : `last saw ${JSON.stringify(last)}`;
+      const seen = lastError
+        ? `error: ${(lastError as Error).message.split('\n')[0]}`
+        : `last saw ${JSON.stringify(last)}`;
       throw new Error(`timed out after ${timeout} ms waiting for ${what}; ${seen}`);
     }
     await new Promise((r) => setTimeout(r, INTERVAL));
@@ -36,18 +38,55 @@ export function see(locator: Locator, timeout = TIMEOUT) {
   const name = locator.toString();
   return {
     toHaveText: (expected: string | RegExp) =>
-      poll(`${name} to have text ${expected}`, async () => normalize(await locator.textContent(QUICK)), (t) => matches(t, expected), timeout),
+      poll(
+        `${name} to have text ${expected}`,
+        async () => normalize(await locator.textContent(QUICK)),
+        (t) => matches(t, expected),
+        timeout,
+      ),
     toContainText: (expected: string) =>
-      poll(`${name} to contain ${JSON.stringify(expected)}`, async () => normalize(await locator.textContent(QUICK)), (t) => t.includes(expected), timeout),
+      poll(
+        `${name} to contain ${JSON.stringify(expected)}`,
+        async () => normalize(await locator.textContent(QUICK)),
+        (t) => t.includes(expected),
+        timeout,
+      ),
     toHaveAttribute: (attr: string, expected: string | RegExp) =>
-      poll(`${name} to have ${attr}=${expected}`, async () => (await locator.getAttribute(attr, QUICK)) ?? '', (v) => matches(v, expected), timeout),
-    toHaveCount: (expected: number) => poll(`${name} to have count ${expected}`, () => locator.count(), (n) => n === expected, timeout),
-    toBeVisible: () => poll(`${name} to be visible`, () => locator.isVisible(), (v) => v, timeout),
+      poll(
+        `${name} to have ${attr}=${expected}`,
+        async () => (await locator.getAttribute(attr, QUICK)) ?? '',
+        (v) => matches(v, expected),
+        timeout,
+      ),
+    toHaveCount: (expected: number) =>
+      poll(
+        `${name} to have count ${expected}`,
+        () => locator.count(),
+        (n) => n === expected,
+        timeout,
+      ),
+    toBeVisible: () =>
+      poll(
+        `${name} to be visible`,
+        () => locator.isVisible(),
+        (v) => v,
+        timeout,
+      ),
     toBeFocused: () =>
-      poll(`${name} to be focused`, () => locator.evaluate((el: any) => el === el.ownerDocument.activeElement, undefined, QUICK), (v) => v, timeout),
+      poll(
+        `${name} to be focused`,
+        () => locator.evaluate((el: any) => el === el.ownerDocument.activeElement, undefined, QUICK),
+        (v) => v,
+        timeout,
+      ),
   };
 }
 
 export function seeUrl(page: Page, expected: RegExp, timeout = TIMEOUT) {
-  return poll(`URL to match ${expected}`, async () => page.url(), (u) => expected.test(u), timeout);
+  return poll(
+    `URL to match ${expected}`,
+    async () => page.url(),
+    (u) => expected.test(u),
+    timeout,
+  );
 }

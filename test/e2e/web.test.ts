@@ -33,7 +33,9 @@ beforeAll(async () => {
     throw new Error('web/dist/app.js is missing: run `npm run build:web` first (`npm test` does it in pretest)');
   }
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium); never a downloaded browser`);
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium); never a downloaded browser`,
+    );
   }
   fs.mkdirSync(SHOTS, { recursive: true });
   // All started up front and closed together at the end: the tests never depend on one instance
@@ -56,7 +58,10 @@ beforeAll(async () => {
       ],
     }),
   ]);
-  [organizer, buyer] = await Promise.all([createUser(svc, 'ORGANIZADOR', 'Olivia Organizer'), createUser(svc, 'COMPRADOR', 'Bruno Buyer')]);
+  [organizer, buyer] = await Promise.all([
+    createUser(svc, 'ORGANIZADOR', 'Olivia Organizer'),
+    createUser(svc, 'COMPRADOR', 'Bruno Buyer'),
+  ]);
 }, 60_000);
 
 afterEach(async () => {
@@ -112,15 +117,23 @@ const category = (page: Page, id: string) => page.locator(`[data-testid="categor
 const salesRow = (page: Page, id: string) => page.locator(`[data-testid="sales-row"][data-category-id="${id}"]`);
 
 const reserveByApi = (user: TestUser, eventId: string, categoryId: string, cantidad: number, through = svc) =>
-  call(through.url, 'POST', '/api/orders', { token: user.token, body: { eventoId: eventId, tickets: [{ categoriaId: categoryId, cantidad }] } });
+  call(through.url, 'POST', '/api/orders', {
+    token: user.token,
+    body: { eventoId: eventId, tickets: [{ categoriaId: categoryId, cantidad }] },
+  });
 
 describe('buyer', () => {
   it('lists and searches events, opens one with prices, benefits and stock, and asks to sign in to reserve', async () => {
     const place = `Sala ${Date.now().toString(36)}`;
-    const event = await createEvent(svc, organizer, { nombre: 'Jazz Night', ubicacion: `${place}, Madrid`, capacidadTotal: 300 }, [
-      { nombre: 'Front row', precio: 80, cantidadTotal: 50, beneficios: ['Best seats', 'Free drink'] },
-      { nombre: 'Standing', precio: 25.5, cantidadTotal: 250 },
-    ]);
+    const event = await createEvent(
+      svc,
+      organizer,
+      { nombre: 'Jazz Night', ubicacion: `${place}, Madrid`, capacidadTotal: 300 },
+      [
+        { nombre: 'Front row', precio: 80, cantidadTotal: 50, beneficios: ['Best seats', 'Free drink'] },
+        { nombre: 'Standing', precio: 25.5, cantidadTotal: 250 },
+      ],
+    );
     await createEvent(svc, organizer, { nombre: 'Other Show', ubicacion: 'Valencia' });
 
     const page = await openPage();
@@ -233,7 +246,9 @@ describe('buyer', () => {
     await see(salesRow(organizerPage, vip)).toHaveAttribute('data-held', '15');
     await shot(watcher, '08-event-page-almost-sold-out');
     await shot(organizerPage, '09-organizer-sales-chart');
-    await organizerPage.locator('section.sales').screenshot({ path: path.join(SHOTS, '09b-organizer-sales-closeup.png') });
+    await organizerPage
+      .locator('section.sales')
+      .screenshot({ path: path.join(SHOTS, '09b-organizer-sales-closeup.png') });
 
     // Asking for more than is left: the server's INSUFFICIENT_STOCK, in words.
     await buyerPage.goto(`/#/events/${event.id}`);
@@ -247,14 +262,20 @@ describe('buyer', () => {
 
 describe('expiring holds', () => {
   it('a hold that is not paid flips to EXPIRED on screen, and its tickets come back', async () => {
-    const event = await createEvent(shortSvc, organizer, { nombre: 'Quick Sale' }, [{ nombre: 'Seat', precio: 10, cantidadTotal: 30 }]);
+    const event = await createEvent(shortSvc, organizer, { nombre: 'Quick Sale' }, [
+      { nombre: 'Seat', precio: 10, cantidadTotal: 30 },
+    ]);
     const seat = event.categorias[0]!.id;
     const [orderPage, ordersPage, watcher] = await Promise.all([
       openPage({ user: buyer, baseURL: shortSvc.url }),
       openPage({ user: buyer, baseURL: shortSvc.url }),
       openPage({ baseURL: shortSvc.url }),
     ]);
-    await Promise.all([ordersPage.goto('/#/orders'), watcher.goto(`/#/events/${event.id}`), orderPage.goto(`/#/events/${event.id}`)]);
+    await Promise.all([
+      ordersPage.goto('/#/orders'),
+      watcher.goto(`/#/events/${event.id}`),
+      orderPage.goto(`/#/events/${event.id}`),
+    ]);
     await Promise.all([waitLive(orderPage), waitLive(ordersPage), waitLive(watcher)]);
 
     await category(orderPage, seat).getByLabel('Quantity of Seat tickets').fill('2');
@@ -352,7 +373,9 @@ describe('organizer', () => {
 
     await page.locator('section.sales').screenshot({ path: path.join(SHOTS, '15b-organizer-sales-closeup.png') });
 
-    const token = await page.evaluate(() => (globalThis as any).localStorage.getItem('ticketing.token') as string | null);
+    const token = await page.evaluate(
+      () => (globalThis as any).localStorage.getItem('ticketing.token') as string | null,
+    );
     const phone = await openPage({ token: token!, mobile: true });
     await phone.goto(`/#/organizer/events/${eventId}`);
     await see(phone.getByTestId('sales-row')).toHaveCount(3);
@@ -366,7 +389,9 @@ describe('Socket.IO on its own port (WS_PORT != PORT, as `npm start` runs by def
     const info = await call(split.url, 'GET', '/api/realtime');
     expect(info.body.wsPort).toEqual(expect.any(Number));
     expect(info.body.wsPort).not.toBe(split.port);
-    const event = await createEvent(split, organizer, { nombre: 'Split Ports' }, [{ nombre: 'Seat', cantidadTotal: 10 }]);
+    const event = await createEvent(split, organizer, { nombre: 'Split Ports' }, [
+      { nombre: 'Seat', cantidadTotal: 10 },
+    ]);
     const seat = event.categorias[0]!.id;
     const page = await openPage({ baseURL: split.url });
     await page.goto(`/#/events/${event.id}`);

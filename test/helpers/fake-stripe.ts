@@ -76,7 +76,12 @@ class StripeHttpError extends Error {
 }
 
 const missing = (id: string, param = 'intent') =>
-  new StripeHttpError(404, { type: 'invalid_request_error', code: 'resource_missing', param, message: `No such payment_intent: '${id}'` });
+  new StripeHttpError(404, {
+    type: 'invalid_request_error',
+    code: 'resource_missing',
+    param,
+    message: `No such payment_intent: '${id}'`,
+  });
 const unexpectedState = (intent: FakeIntent, action: string) =>
   new StripeHttpError(400, {
     type: 'invalid_request_error',
@@ -94,9 +99,7 @@ export class FakeStripe {
   private server: http.Server | undefined;
   url = '';
 
-  constructor(
-    private readonly options: { secretKey?: string; webhookSecret?: string; forwardTo?: string } = {},
-  ) {}
+  constructor(private readonly options: { secretKey?: string; webhookSecret?: string; forwardTo?: string } = {}) {}
 
   async start(port = 0, host = '127.0.0.1'): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
@@ -167,7 +170,11 @@ export class FakeStripe {
     if (failure) {
       failure.remaining -= 1;
       // Asked not to retry, so a test sees the failure at once instead of after the SDK's backoff.
-      return send(failure.status, { error: { type: 'api_error', message: 'Injected failure' } }, { 'stripe-should-retry': 'false' });
+      return send(
+        failure.status,
+        { error: { type: 'api_error', message: 'Injected failure' } },
+        { 'stripe-should-retry': 'false' },
+      );
     }
 
     const key = req.headers['idempotency-key'];
@@ -226,16 +233,29 @@ export class FakeStripe {
         return intent;
       }
     }
-    throw new StripeHttpError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` });
+    throw new StripeHttpError(404, {
+      type: 'invalid_request_error',
+      message: `Unrecognized request URL (${method}: ${path}).`,
+    });
   }
 
   private create(params: Record<string, unknown>): FakeIntent {
     const amount = Number(params.amount);
     if (!Number.isInteger(amount) || amount < 1) {
-      throw new StripeHttpError(400, { type: 'invalid_request_error', code: 'parameter_invalid_integer', param: 'amount', message: 'Invalid integer' });
+      throw new StripeHttpError(400, {
+        type: 'invalid_request_error',
+        code: 'parameter_invalid_integer',
+        param: 'amount',
+        message: 'Invalid integer',
+      });
     }
     if (typeof params.currency !== 'string' || !/^[a-z]{3}$/.test(params.currency)) {
-      throw new StripeHttpError(400, { type: 'invalid_request_error', code: 'parameter_missing', param: 'currency', message: 'Missing required param: currency.' });
+      throw new StripeHttpError(400, {
+        type: 'invalid_request_error',
+        code: 'parameter_missing',
+        param: 'currency',
+        message: 'Missing required param: currency.',
+      });
     }
     const id = randomId('pi');
     const intent: FakeIntent = {
@@ -265,13 +285,18 @@ export class FakeStripe {
     const id = String(params.payment_intent ?? '');
     const intent = this.intents.get(id);
     if (!intent) throw missing(id, 'payment_intent');
-    const refunded = [...this.refunds.values()].filter((r) => r.payment_intent === id).reduce((s, r) => s + Number(r.amount), 0);
+    const refunded = [...this.refunds.values()]
+      .filter((r) => r.payment_intent === id)
+      .reduce((s, r) => s + Number(r.amount), 0);
     const amount = params.amount === undefined ? intent.amount_received - refunded : Number(params.amount);
     if (intent.status !== 'succeeded' || amount <= 0 || refunded + amount > intent.amount_received) {
       throw new StripeHttpError(400, {
         type: 'invalid_request_error',
         code: intent.status === 'succeeded' ? 'charge_already_refunded' : 'charge_not_captured',
-        message: intent.status === 'succeeded' ? `Charge ${intent.latest_charge} has already been refunded.` : 'This PaymentIntent has not been captured.',
+        message:
+          intent.status === 'succeeded'
+            ? `Charge ${intent.latest_charge} has already been refunded.`
+            : 'This PaymentIntent has not been captured.',
       });
     }
     const refund = {
@@ -305,7 +330,11 @@ export class FakeStripe {
         });
         delivered = { status: res.status, body: await res.text() };
       }
-      return send(200, { intent, event: { id: event.id, signature: event.signature, payload: event.payload }, delivered });
+      return send(200, {
+        intent,
+        event: { id: event.id, signature: event.signature, payload: event.payload },
+        delivered,
+      });
     }
     if (method === 'GET' && path === '/_fake/state') {
       return send(200, { intents: [...this.intents.values()], refunds: [...this.refunds.values()] });

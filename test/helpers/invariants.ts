@@ -32,7 +32,10 @@ export async function ledger(db: Database, eventId: string): Promise<CategoryLed
 export async function expectStockInvariants(db: Database, eventId: string): Promise<CategoryLedger[]> {
   const rows = await ledger(db, eventId);
   for (const r of rows) {
-    expect({ category: r.categoryId, sum: r.sold + r.held + r.available }).toEqual({ category: r.categoryId, sum: r.total });
+    expect({ category: r.categoryId, sum: r.sold + r.held + r.available }).toEqual({
+      category: r.categoryId,
+      sum: r.total,
+    });
     expect(r.smallestBucket).toBeGreaterThanOrEqual(0);
     expect(r.available).toBeGreaterThanOrEqual(0);
   }
@@ -51,7 +54,8 @@ export async function expectTicketInvariants(db: Database, eventId: string): Pro
            (SELECT coalesce(sum(i.quantity), 0)::int FROM order_items i JOIN orders o ON o.id = i.order_id
              WHERE i.category_id = c.id AND o.status = 'CONFIRMED') AS sold
     FROM ticket_categories c WHERE c.event_id = ${eventId}`.execute(db);
-  for (const r of rows) expect({ category: r.categoryId, issued: r.issued }).toEqual({ category: r.categoryId, issued: r.sold });
+  for (const r of rows)
+    expect({ category: r.categoryId, issued: r.issued }).toEqual({ category: r.categoryId, issued: r.sold });
   const stray = await sql<{ id: string; status: string }>`
     SELECT t.id, o.status FROM tickets t JOIN orders o ON o.id = t.order_id
     WHERE t.event_id = ${eventId} AND t.status <> 'ANULADO' AND o.status <> 'CONFIRMED'`.execute(db);

@@ -48,7 +48,8 @@ export function spawnMain(env: Record<string, string>, options: { uid?: number; 
 /** Waits for `url`/ready to answer 200 (or the process to end, which fails). */
 export async function waitReady(main: MainProcess, url: string): Promise<void> {
   for (;;) {
-    if (main.child.exitCode !== null) throw new Error(`service exited before it was ready:\n${main.lines().join('\n')}`);
+    if (main.child.exitCode !== null)
+      throw new Error(`service exited before it was ready:\n${main.lines().join('\n')}`);
     const ok = await fetch(`${url}/ready`).then(
       (r) => r.ok,
       () => false,

@@ -30,7 +30,13 @@ export async function startStripeStack(overrides: Record<string, string> = {}): 
   };
 }
 
-export async function reserve(svc: TestService, buyer: TestUser, event: EventBody, cantidad = 1, category = 0): Promise<OrderBody> {
+export async function reserve(
+  svc: TestService,
+  buyer: TestUser,
+  event: EventBody,
+  cantidad = 1,
+  category = 0,
+): Promise<OrderBody> {
   const res = await call(svc.url, 'POST', '/api/orders', {
     token: buyer.token,
     body: { eventoId: event.id, tickets: [{ categoriaId: event.categorias[category]!.id, cantidad }] },
@@ -88,7 +94,9 @@ export async function eventually(check: () => unknown | Promise<unknown>, ms = 1
 
 /** Ends the hold now (by the database clock) without waiting for it. */
 export async function endHold(svc: TestService, orderId: string): Promise<void> {
-  await sql`UPDATE orders SET expires_at = clock_timestamp() - interval '1 second' WHERE id = ${orderId}`.execute(svc.database.db);
+  await sql`UPDATE orders SET expires_at = clock_timestamp() - interval '1 second' WHERE id = ${orderId}`.execute(
+    svc.database.db,
+  );
 }
 
 /** Makes every owed provider call due now (skipping its backoff) and runs one retry round. */
@@ -103,7 +111,16 @@ export async function history(svc: TestService, admin: TestUser, orderId: string
   return res.body as {
     estadoActual: string;
     historial: { desde: string | null; hasta: string; motivo: string | null }[];
-    pagos: { tipo: string; proveedor: string; idProveedor: string; importe: number; estado: string; pendiente: string | null; intentos: number; ultimoError: string | null }[];
+    pagos: {
+      tipo: string;
+      proveedor: string;
+      idProveedor: string;
+      importe: number;
+      estado: string;
+      pendiente: string | null;
+      intentos: number;
+      ultimoError: string | null;
+    }[];
   };
 }
 
@@ -117,7 +134,8 @@ export async function expectNoMoneyWithoutTickets(stack: StripeStack): Promise<v
   const orders = new Map(rows.map((r) => [r.id, r]));
   const refunded = new Set([...stack.fake.refunds.values()].map((r) => r.payment_intent));
   for (const intent of stack.fake.intents.values()) {
-    const holdsMoney = intent.status === 'requires_capture' || (intent.status === 'succeeded' && !refunded.has(intent.id));
+    const holdsMoney =
+      intent.status === 'requires_capture' || (intent.status === 'succeeded' && !refunded.has(intent.id));
     if (!holdsMoney) continue;
     const order = orders.get(intent.metadata.orderId ?? '');
     expect({ intent: intent.id, order: order?.status, paid: order?.transaction_id === intent.id }).toEqual({

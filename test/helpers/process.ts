@@ -7,7 +7,6 @@ export { freePort };
 
 const ROOT = path.resolve(__dirname, '../..');
 
-
 export interface ServiceProcess {
   url: string;
   child: ChildProcess;
@@ -22,7 +21,10 @@ export interface ServiceProcess {
  */
 export async function spawnService(overrides: Record<string, string> = {}): Promise<ServiceProcess> {
   const port = await freePort();
-  const env = { ...process.env, ...testEnv({ PORT: String(port), WS_PORT: String(port), LOG_LEVEL: 'warn', ...overrides }) };
+  const env = {
+    ...process.env,
+    ...testEnv({ PORT: String(port), WS_PORT: String(port), LOG_LEVEL: 'warn', ...overrides }),
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env,

@@ -15,15 +15,26 @@ export interface TicketBody {
 }
 
 /** Reserves `lines` (category index → quantity) for `buyer` and confirms the order. */
-export async function buyConfirmed(svc: TestService, buyer: TestUser, event: EventBody, lines: number[]): Promise<OrderBody> {
-  const tickets = lines.flatMap((cantidad, i) => (cantidad > 0 ? [{ categoriaId: event.categorias[i]!.id, cantidad }] : []));
-  const order = await call(svc.url, 'POST', '/api/orders', { token: buyer.token, body: { eventoId: event.id, tickets } });
+export async function buyConfirmed(
+  svc: TestService,
+  buyer: TestUser,
+  event: EventBody,
+  lines: number[],
+): Promise<OrderBody> {
+  const tickets = lines.flatMap((cantidad, i) =>
+    cantidad > 0 ? [{ categoriaId: event.categorias[i]!.id, cantidad }] : [],
+  );
+  const order = await call(svc.url, 'POST', '/api/orders', {
+    token: buyer.token,
+    body: { eventoId: event.id, tickets },
+  });
   if (order.status !== 201) throw new Error(`reserve failed: ${order.status} ${JSON.stringify(order.body)}`);
   const confirmed = await call(svc.url, 'PUT', `/api/orders/${order.body.id}/confirm`, {
     token: buyer.token,
     body: { metodoPago: 'card', transactionId: `tx-${order.body.id}` },
   });
-  if (confirmed.status !== 200) throw new Error(`confirm failed: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  if (confirmed.status !== 200)
+    throw new Error(`confirm failed: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
   return confirmed.body;
 }
 

@@ -49,7 +49,12 @@ beforeAll(async () => {
 afterAll(() => svc.close());
 
 const UNKNOWN_ID = '7d0c5b1e-2f3a-4b6c-8d9e-0a1b2c3d4e5f';
-const CODE_FOR_STATUS: Record<number, string> = { 400: 'VALIDATION_ERROR', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'NOT_FOUND' };
+const CODE_FOR_STATUS: Record<number, string> = {
+  400: 'VALIDATION_ERROR',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+};
 
 /** The contract's error envelope, `{error: {code, message, details?}}`, with the expected code. */
 function expectError(res: Response, status: number, code = CODE_FOR_STATUS[status]!) {
@@ -107,7 +112,9 @@ async function snapshot(f: Fixture) {
     db()
       .selectFrom('events')
       .selectAll()
-      .where((eb) => eb.or([eb('name', 'in', [f.marker, `${f.marker}-new`, `${f.marker}-renamed`]), eb('id', '=', f.event.id)]))
+      .where((eb) =>
+        eb.or([eb('name', 'in', [f.marker, `${f.marker}-new`, `${f.marker}-renamed`]), eb('id', '=', f.event.id)]),
+      )
       .orderBy('id')
       .execute(),
     db().selectFrom('ticket_categories').selectAll().where('event_id', '=', f.event.id).orderBy('id').execute(),
@@ -146,12 +153,22 @@ interface RouteSpec {
 const ROUTES: RouteSpec[] = [
   {
     route: 'POST /api/events',
-    send: (f, h) => svc.api().post('/api/events').set(h).send(eventBody({ nombre: `${f.marker}-new` }, [{ cantidadTotal: 5 }])),
+    send: (f, h) =>
+      svc
+        .api()
+        .post('/api/events')
+        .set(h)
+        .send(eventBody({ nombre: `${f.marker}-new` }, [{ cantidadTotal: 5 }])),
     expected: { anonymous: 401, buyer: 403, otherBuyer: 403, owner: 201, otherOrganizer: 201, admin: 201 },
   },
   {
     route: 'PUT /api/events/:id',
-    send: (f, h) => svc.api().put(`/api/events/${f.event.id}`).set(h).send({ nombre: `${f.marker}-renamed`, capacidadTotal: 900 }),
+    send: (f, h) =>
+      svc
+        .api()
+        .put(`/api/events/${f.event.id}`)
+        .set(h)
+        .send({ nombre: `${f.marker}-renamed`, capacidadTotal: 900 }),
     expected: { anonymous: 401, buyer: 403, otherBuyer: 403, owner: 200, otherOrganizer: 403, admin: 200 },
   },
   {
@@ -162,7 +179,11 @@ const ROUTES: RouteSpec[] = [
   {
     route: 'POST /api/events/:id/categories',
     send: (f, h) =>
-      svc.api().post(`/api/events/${f.event.id}/categories`).set(h).send({ nombre: 'Extra', precio: 5, cantidadTotal: 5 }),
+      svc
+        .api()
+        .post(`/api/events/${f.event.id}/categories`)
+        .set(h)
+        .send({ nombre: 'Extra', precio: 5, cantidadTotal: 5 }),
     expected: { anonymous: 401, buyer: 403, otherBuyer: 403, owner: 201, otherOrganizer: 403, admin: 201 },
   },
   {
@@ -198,7 +219,11 @@ const ROUTES: RouteSpec[] = [
   {
     route: 'POST /api/orders',
     send: (f, h) =>
-      svc.api().post('/api/orders').set(h).send({ eventoId: f.event.id, tickets: [{ categoriaId: f.freeCategory.id, cantidad: 1 }] }),
+      svc
+        .api()
+        .post('/api/orders')
+        .set(h)
+        .send({ eventoId: f.event.id, tickets: [{ categoriaId: f.freeCategory.id, cantidad: 1 }] }),
     expected: { anonymous: 401, buyer: 201, otherBuyer: 201, owner: 201, otherOrganizer: 201, admin: 201 },
   },
   {
@@ -214,7 +239,11 @@ const ROUTES: RouteSpec[] = [
   {
     route: 'PUT /api/orders/:id/confirm',
     send: (f, h) =>
-      svc.api().put(`/api/orders/${f.order.id}/confirm`).set(h).send({ metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      svc
+        .api()
+        .put(`/api/orders/${f.order.id}/confirm`)
+        .set(h)
+        .send({ metodoPago: 'tarjeta', transactionId: unique('tx') }),
     // Only the buyer pays. An administrator (who may see the order) is refused; anyone else is
     // told the order does not exist.
     expected: { anonymous: 401, buyer: 200, otherBuyer: 404, owner: 404, otherOrganizer: 404, admin: [403, 404] },
@@ -257,16 +286,30 @@ describe("API1 object-level authorization: another user's ids", () => {
   });
 
   it.each<[string, () => Test, number | number[]]>([
-    ['PUT its event', () => svc.api().put(`/api/events/${theirs.event.id}`).set(owner.auth).send({ nombre: 'hijacked' }), 403],
+    [
+      'PUT its event',
+      () => svc.api().put(`/api/events/${theirs.event.id}`).set(owner.auth).send({ nombre: 'hijacked' }),
+      403,
+    ],
     [
       'PUT its event with an organizadorId claiming it',
-      () => svc.api().put(`/api/events/${theirs.event.id}`).set(owner.auth).send({ nombre: 'mine now', organizadorId: owner.id }),
+      () =>
+        svc
+          .api()
+          .put(`/api/events/${theirs.event.id}`)
+          .set(owner.auth)
+          .send({ nombre: 'mine now', organizadorId: owner.id }),
       [400, 403],
     ],
     ['DELETE its event', () => svc.api().delete(`/api/events/${theirs.event.id}`).set(owner.auth), 403],
     [
       'POST a category to its event',
-      () => svc.api().post(`/api/events/${theirs.event.id}/categories`).set(owner.auth).send({ nombre: 'X', precio: 1, cantidadTotal: 1 }),
+      () =>
+        svc
+          .api()
+          .post(`/api/events/${theirs.event.id}/categories`)
+          .set(owner.auth)
+          .send({ nombre: 'X', precio: 1, cantidadTotal: 1 }),
       403,
     ],
     [
@@ -309,7 +352,11 @@ describe("API1 object-level authorization: another user's ids", () => {
           .send({ cantidadTotal: 2 }),
       404,
     ],
-    ['GET the sales report of its event', () => svc.api().get(`/api/admin/events/${theirs.event.id}/sales`).set(owner.auth), 403],
+    [
+      'GET the sales report of its event',
+      () => svc.api().get(`/api/admin/events/${theirs.event.id}/sales`).set(owner.auth),
+      403,
+    ],
   ])("an organizer cannot touch another organizer's event: %s", async (_label, request, status) => {
     const [beforeMine, beforeTheirs] = await Promise.all([snapshot(mine), snapshot(theirs)]);
     const res = await request();
@@ -329,22 +376,39 @@ describe("API1 object-level authorization: another user's ids", () => {
         .send({ cantidadTotal: 1 }),
       404,
     );
-    expectError(await svc.api().delete(`/api/events/${mine.event.id}/categories/${theirs.freeCategory.id}`).set(admin.auth), 404);
+    expectError(
+      await svc.api().delete(`/api/events/${mine.event.id}/categories/${theirs.freeCategory.id}`).set(admin.auth),
+      404,
+    );
     expect(await snapshot(theirs)).toEqual(before);
   });
 
   it.each<[string, (orderId: string) => Test]>([
     ['GET', (id) => svc.api().get(`/api/orders/${id}`).set(otherBuyer.auth)],
-    ['confirm', (id) => svc.api().put(`/api/orders/${id}/confirm`).set(otherBuyer.auth).send({ metodoPago: 'x', transactionId: unique('tx') })],
+    [
+      'confirm',
+      (id) =>
+        svc
+          .api()
+          .put(`/api/orders/${id}/confirm`)
+          .set(otherBuyer.auth)
+          .send({ metodoPago: 'x', transactionId: unique('tx') }),
+    ],
     ['cancel', (id) => svc.api().put(`/api/orders/${id}/cancel`).set(otherBuyer.auth)],
-  ])("another buyer's order (%s) is answered exactly like an unknown id: no existence oracle", async (_label, request) => {
-    const before = await snapshot(mine);
-    const forOther = await request(mine.order.id);
-    const forUnknown = await request(UNKNOWN_ID);
-    expectError(forOther, 404);
-    expect({ status: forOther.status, body: forOther.body }).toEqual({ status: forUnknown.status, body: forUnknown.body });
-    expect(await snapshot(mine)).toEqual(before);
-  });
+  ])(
+    "another buyer's order (%s) is answered exactly like an unknown id: no existence oracle",
+    async (_label, request) => {
+      const before = await snapshot(mine);
+      const forOther = await request(mine.order.id);
+      const forUnknown = await request(UNKNOWN_ID);
+      expectError(forOther, 404);
+      expect({ status: forOther.status, body: forOther.body }).toEqual({
+        status: forUnknown.status,
+        body: forUnknown.body,
+      });
+      expect(await snapshot(mine)).toEqual(before);
+    },
+  );
 
   it('GET /api/orders/my-orders ignores user ids smuggled in the query: only the caller’s orders', async () => {
     const res = await svc
@@ -378,7 +442,8 @@ describe("API1 object-level authorization: another user's ids", () => {
 // API2: broken authentication
 // ---------------------------------------------------------------------------------------------
 
-const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64url = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
 /** A JWT built by hand: any header, any payload, HMAC-signed with any key and hash. */
 function hmacToken(header: object, payload: unknown, key: string | Buffer, hash = 'sha256'): string {
@@ -407,7 +472,11 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
     const authorization = `Bearer ${token}`;
     expectError(await svc.api().get('/api/auth/profile').set('Authorization', authorization), 401, 'UNAUTHORIZED');
     expectError(await svc.api().get('/api/admin/stats').set('Authorization', authorization), 401, 'UNAUTHORIZED');
-    expectError(await svc.api().delete(`/api/events/${victim.id}`).set('Authorization', authorization), 401, 'UNAUTHORIZED');
+    expectError(
+      await svc.api().delete(`/api/events/${victim.id}`).set('Authorization', authorization),
+      401,
+      'UNAUTHORIZED',
+    );
     const still = await db().selectFrom('events').select('id').where('id', '=', victim.id).executeTakeFirst();
     expect(still).toBeDefined();
   }
@@ -436,28 +505,58 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
         return `${header}.${b64url({ sub: buyer.id, role: 'ADMIN', exp: now() + 3600 })}.${signature}`;
       },
     ],
-    ['HS256 signed with a wrong secret', () => hmacToken(HS256, adminClaims(), 'wrong-secret-that-is-long-enough-for-hs256-0123456789')],
+    [
+      'HS256 signed with a wrong secret',
+      () => hmacToken(HS256, adminClaims(), 'wrong-secret-that-is-long-enough-for-hs256-0123456789'),
+    ],
     ['HS256 signed with an empty secret', () => hmacToken(HS256, adminClaims(), '')],
     ['HS256 signed with the secret plus one character', () => hmacToken(HS256, adminClaims(), `${TEST_JWT_SECRET}x`)],
-    ['RS256 signed with an attacker RSA private key', () => jwt.sign(adminClaims(), rsa.privateKey, { algorithm: 'RS256' })],
+    [
+      'RS256 signed with an attacker RSA private key',
+      () => jwt.sign(adminClaims(), rsa.privateKey, { algorithm: 'RS256' }),
+    ],
     [
       'RS256 with the attacker public key embedded as a jwk header',
       () => {
         const jwk = crypto.createPublicKey(rsa.publicKey).export({ format: 'jwk' });
-        return jwt.sign(adminClaims(), rsa.privateKey, { algorithm: 'RS256', header: { alg: 'RS256', jwk } as unknown as jwt.JwtHeader });
+        return jwt.sign(adminClaims(), rsa.privateKey, {
+          algorithm: 'RS256',
+          header: { alg: 'RS256', jwk } as unknown as jwt.JwtHeader,
+        });
       },
     ],
-    ['algorithm confusion: HS256 keyed with the RSA public key PEM', () => hmacToken(HS256, adminClaims(), rsa.publicKey)],
-    ['algorithm confusion: header says RS256, HMAC keyed with the public key PEM', () => hmacToken({ alg: 'RS256', typ: 'JWT' }, adminClaims(), rsa.publicKey)],
-    ['HS384 with the right secret (only HS256 is issued or accepted)', () => hmacToken({ alg: 'HS384', typ: 'JWT' }, adminClaims(), TEST_JWT_SECRET, 'sha384')],
-    ['HS512 with the right secret', () => hmacToken({ alg: 'HS512', typ: 'JWT' }, adminClaims(), TEST_JWT_SECRET, 'sha512')],
-    ['expired an hour ago', () => hmacToken(HS256, { ...adminClaims(), iat: now() - 7200, exp: now() - 3600 }, TEST_JWT_SECRET)],
+    [
+      'algorithm confusion: HS256 keyed with the RSA public key PEM',
+      () => hmacToken(HS256, adminClaims(), rsa.publicKey),
+    ],
+    [
+      'algorithm confusion: header says RS256, HMAC keyed with the public key PEM',
+      () => hmacToken({ alg: 'RS256', typ: 'JWT' }, adminClaims(), rsa.publicKey),
+    ],
+    [
+      'HS384 with the right secret (only HS256 is issued or accepted)',
+      () => hmacToken({ alg: 'HS384', typ: 'JWT' }, adminClaims(), TEST_JWT_SECRET, 'sha384'),
+    ],
+    [
+      'HS512 with the right secret',
+      () => hmacToken({ alg: 'HS512', typ: 'JWT' }, adminClaims(), TEST_JWT_SECRET, 'sha512'),
+    ],
+    [
+      'expired an hour ago',
+      () => hmacToken(HS256, { ...adminClaims(), iat: now() - 7200, exp: now() - 3600 }, TEST_JWT_SECRET),
+    ],
     ['expired a few seconds ago', () => hmacToken(HS256, { ...adminClaims(), exp: now() - 5 }, TEST_JWT_SECRET)],
     ['exp that is not a number', () => hmacToken(HS256, { ...adminClaims(), exp: 'never' }, TEST_JWT_SECRET)],
-    ['not valid before an hour from now (nbf)', () => hmacToken(HS256, { ...adminClaims(), nbf: now() + 3600 }, TEST_JWT_SECRET)],
+    [
+      'not valid before an hour from now (nbf)',
+      () => hmacToken(HS256, { ...adminClaims(), nbf: now() + 3600 }, TEST_JWT_SECRET),
+    ],
     ['without sub', () => hmacToken(HS256, { role: 'ADMIN', exp: now() + 3600 }, TEST_JWT_SECRET)],
     ['sub that is a number', () => hmacToken(HS256, { sub: 12345, role: 'ADMIN', exp: now() + 3600 }, TEST_JWT_SECRET)],
-    ['sub that is an array', () => hmacToken(HS256, { sub: [admin.id], role: 'ADMIN', exp: now() + 3600 }, TEST_JWT_SECRET)],
+    [
+      'sub that is an array',
+      () => hmacToken(HS256, { sub: [admin.id], role: 'ADMIN', exp: now() + 3600 }, TEST_JWT_SECRET),
+    ],
     ['an unknown role', () => hmacToken(HS256, { ...adminClaims(), role: 'SUPERADMIN' }, TEST_JWT_SECRET)],
     ['the role in lower case', () => hmacToken(HS256, { ...adminClaims(), role: 'admin' }, TEST_JWT_SECRET)],
     ['the role as an array', () => hmacToken(HS256, { ...adminClaims(), role: ['ADMIN'] }, TEST_JWT_SECRET)],
@@ -556,14 +655,25 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
       ['several spaces after the scheme', (t) => `Bearer    ${t}`],
       ['a tab after the scheme', (t) => `Bearer\t${t}`],
       ['trailing spaces', (t) => `Bearer ${t}   `],
-    ])('accepts a valid token with %s (auth schemes are case-insensitive, RFC 7235) and still verifies it', async (_label, format) => {
-      const ok = await svc.api().get('/api/admin/stats').set('Authorization', format(admin.token));
-      expect(ok.status).toBe(200);
-      const forged = hmacToken({ alg: 'HS256', typ: 'JWT' }, adminClaims(), 'wrong-secret-that-is-long-enough-for-hs256-0123456789');
-      expectError(await svc.api().get('/api/admin/stats').set('Authorization', format(forged)), 401, 'UNAUTHORIZED');
-      const unsigned = `${b64url({ alg: 'none' })}.${b64url(adminClaims())}.`;
-      expectError(await svc.api().get('/api/admin/stats').set('Authorization', format(unsigned)), 401, 'UNAUTHORIZED');
-    });
+    ])(
+      'accepts a valid token with %s (auth schemes are case-insensitive, RFC 7235) and still verifies it',
+      async (_label, format) => {
+        const ok = await svc.api().get('/api/admin/stats').set('Authorization', format(admin.token));
+        expect(ok.status).toBe(200);
+        const forged = hmacToken(
+          { alg: 'HS256', typ: 'JWT' },
+          adminClaims(),
+          'wrong-secret-that-is-long-enough-for-hs256-0123456789',
+        );
+        expectError(await svc.api().get('/api/admin/stats').set('Authorization', format(forged)), 401, 'UNAUTHORIZED');
+        const unsigned = `${b64url({ alg: 'none' })}.${b64url(adminClaims())}.`;
+        expectError(
+          await svc.api().get('/api/admin/stats').set('Authorization', format(unsigned)),
+          401,
+          'UNAUTHORIZED',
+        );
+      },
+    );
 
     it.each<[string, (token: string) => string]>([
       ['no space between scheme and token', (t) => `Bearer${t}`],
@@ -572,7 +682,11 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
       ['a comma-separated second credential', (t) => `Bearer ${t}, Bearer ${t}`],
       ['the token with a NUL-like escape inside', (t) => `Bearer ${t.slice(0, 10)}%00${t.slice(10)}`],
     ])('refuses %s with 401', async (_label, format) => {
-      expectError(await svc.api().get('/api/admin/stats').set('Authorization', format(admin.token)), 401, 'UNAUTHORIZED');
+      expectError(
+        await svc.api().get('/api/admin/stats').set('Authorization', format(admin.token)),
+        401,
+        'UNAUTHORIZED',
+      );
     });
   });
 });
@@ -588,7 +702,8 @@ const recent = (iso: string) => Math.abs(Date.parse(iso) - Date.now()) < 10 * 60
 describe('mass assignment', () => {
   const PASSWORD = 'Secret123';
   const register = (body: object) => svc.api().post('/api/auth/register').send(body);
-  const registerRaw = (raw: string) => svc.api().post('/api/auth/register').set('Content-Type', 'application/json').send(raw);
+  const registerRaw = (raw: string) =>
+    svc.api().post('/api/auth/register').set('Content-Type', 'application/json').send(raw);
   const userRow = (email: string) => db().selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 
   describe('POST /api/auth/register', () => {
@@ -687,7 +802,9 @@ describe('mass assignment', () => {
       expect(created.id).not.toBe(FAKE_ID);
       expect(recent(created.createdAt) && recent(created.updatedAt)).toBe(true);
       expect(created.categorias).toHaveLength(1);
-      expect(created.categorias[0]).toEqual(expect.objectContaining({ eventoId: created.id, cantidadTotal: 10, disponible: 10 }));
+      expect(created.categorias[0]).toEqual(
+        expect.objectContaining({ eventoId: created.id, cantidadTotal: 10, disponible: 10 }),
+      );
       expect(created.categorias[0]!.id).not.toBe(FAKE_ID);
 
       const row = await db().selectFrom('events').selectAll().where('id', '=', created.id).executeTakeFirstOrThrow();
@@ -698,7 +815,9 @@ describe('mass assignment', () => {
         .where('category_id', '=', created.categorias[0]!.id)
         .execute();
       expect(stock.reduce((s, r) => s + r.available, 0)).toBe(10);
-      expect(await db().selectFrom('ticket_categories').select('id').where('event_id', '=', other.id).execute()).toHaveLength(1);
+      expect(
+        await db().selectFrom('ticket_categories').select('id').where('event_id', '=', other.id).execute(),
+      ).toHaveLength(1);
       expect(await db().selectFrom('events').select('id').where('id', '=', FAKE_ID).executeTakeFirst()).toBeUndefined();
     });
 
@@ -728,7 +847,9 @@ describe('mass assignment', () => {
         expect(res.body.organizadorId).toBe(owner.id);
         expect(res.body.id).toBe(f.event.id);
         expect(res.body.createdAt).toBe(before.created_at.toISOString());
-        expect(res.body.categorias.map((c: CategoryBody) => c.id).sort()).toEqual(f.event.categorias.map((c) => c.id).sort());
+        expect(res.body.categorias.map((c: CategoryBody) => c.id).sort()).toEqual(
+          f.event.categorias.map((c) => c.id).sort(),
+        );
       }
       const after = await db().selectFrom('events').selectAll().where('id', '=', f.event.id).executeTakeFirstOrThrow();
       expect(after.organizer_id).toBe(owner.id);
@@ -746,19 +867,33 @@ describe('mass assignment', () => {
     it('POST /api/events/:id/categories ignores disponible, id and eventoId', async () => {
       const f = await fixture();
       const other = await createEvent(svc, otherOrganizer, {}, [{ cantidadTotal: 5 }]);
-      const res = await svc
-        .api()
-        .post(`/api/events/${f.event.id}/categories`)
-        .set(owner.auth)
-        .send({ nombre: 'Injected', precio: 10, cantidadTotal: 10, disponible: 9999, id: FAKE_ID, eventoId: other.id, vendidas: 3 });
+      const res = await svc.api().post(`/api/events/${f.event.id}/categories`).set(owner.auth).send({
+        nombre: 'Injected',
+        precio: 10,
+        cantidadTotal: 10,
+        disponible: 9999,
+        id: FAKE_ID,
+        eventoId: other.id,
+        vendidas: 3,
+      });
       expect(res.status).toBe(201);
       expect(res.body).toEqual(expect.objectContaining({ eventoId: f.event.id, cantidadTotal: 10, disponible: 10 }));
       expect(res.body.id).not.toBe(FAKE_ID);
-      const row = await db().selectFrom('ticket_categories').selectAll().where('id', '=', res.body.id).executeTakeFirstOrThrow();
+      const row = await db()
+        .selectFrom('ticket_categories')
+        .selectAll()
+        .where('id', '=', res.body.id)
+        .executeTakeFirstOrThrow();
       expect(row.event_id).toBe(f.event.id);
-      const stock = await db().selectFrom('category_stock').select('available').where('category_id', '=', res.body.id).execute();
+      const stock = await db()
+        .selectFrom('category_stock')
+        .select('available')
+        .where('category_id', '=', res.body.id)
+        .execute();
       expect(stock.reduce((sum, r) => sum + r.available, 0)).toBe(10);
-      expect(await db().selectFrom('ticket_categories').select('id').where('event_id', '=', other.id).execute()).toHaveLength(1);
+      expect(
+        await db().selectFrom('ticket_categories').select('id').where('event_id', '=', other.id).execute(),
+      ).toHaveLength(1);
     });
 
     it.each<[string, Record<string, unknown>]>([
@@ -783,13 +918,23 @@ describe('mass assignment', () => {
         expect(res.body.id).toBe(f.usedCategory.id);
         expect(res.body.disponible).toBe(f.usedCategory.cantidadTotal - 2);
       }
-      const row = await db().selectFrom('ticket_categories').selectAll().where('id', '=', f.usedCategory.id).executeTakeFirstOrThrow();
+      const row = await db()
+        .selectFrom('ticket_categories')
+        .selectAll()
+        .where('id', '=', f.usedCategory.id)
+        .executeTakeFirstOrThrow();
       expect(row.event_id).toBe(f.event.id);
       expect(row.total_quantity).toBe(f.usedCategory.cantidadTotal);
-      const stock = await db().selectFrom('category_stock').select('available').where('category_id', '=', f.usedCategory.id).execute();
+      const stock = await db()
+        .selectFrom('category_stock')
+        .select('available')
+        .where('category_id', '=', f.usedCategory.id)
+        .execute();
       // 2 tickets are held by the fixture's order; the rest is on sale, whatever the body said.
       expect(stock.reduce((sum, r) => sum + r.available, 0)).toBe(f.usedCategory.cantidadTotal - 2);
-      expect(await db().selectFrom('ticket_categories').select('id').where('id', '=', FAKE_ID).executeTakeFirst()).toBeUndefined();
+      expect(
+        await db().selectFrom('ticket_categories').select('id').where('id', '=', FAKE_ID).executeTakeFirst(),
+      ).toBeUndefined();
     });
   });
 
@@ -803,7 +948,9 @@ describe('mass assignment', () => {
         .set(otherBuyer.auth)
         .send({
           eventoId: f.event.id,
-          tickets: [{ categoriaId: f.usedCategory.id, cantidad: 3, precioUnitario: 0, subtotal: 0, nombre: 'free', precio: 0 }],
+          tickets: [
+            { categoriaId: f.usedCategory.id, cantidad: 3, precioUnitario: 0, subtotal: 0, nombre: 'free', precio: 0 },
+          ],
           id: FAKE_ID,
           estado: 'CONFIRMED',
           total: 0,
@@ -815,7 +962,14 @@ describe('mass assignment', () => {
       expect([201, 400]).toContain(res.status);
       if (res.status === 400) {
         expectError(res, 400);
-        expect(await db().selectFrom('orders').select('id').where('user_id', '=', otherBuyer.id).where('event_id', '=', f.event.id).execute()).toEqual([]);
+        expect(
+          await db()
+            .selectFrom('orders')
+            .select('id')
+            .where('user_id', '=', otherBuyer.id)
+            .where('event_id', '=', f.event.id)
+            .execute(),
+        ).toEqual([]);
         return;
       }
       const order = res.body as OrderBody;
@@ -831,19 +985,26 @@ describe('mass assignment', () => {
       expect(recent(order.createdAt)).toBe(true);
 
       const row = await db().selectFrom('orders').selectAll().where('id', '=', order.id).executeTakeFirstOrThrow();
-      expect({ user: row.user_id, status: row.status, total: Number(row.total_cents), tx: row.transaction_id }).toEqual({
-        user: otherBuyer.id,
-        status: 'RESERVED',
-        total: 12_000,
-        tx: null,
-      });
+      expect({ user: row.user_id, status: row.status, total: Number(row.total_cents), tx: row.transaction_id }).toEqual(
+        {
+          user: otherBuyer.id,
+          status: 'RESERVED',
+          total: 12_000,
+          tx: null,
+        },
+      );
       const items = await db().selectFrom('order_items').selectAll().where('order_id', '=', order.id).execute();
       expect(items.map((i) => [i.category_id, i.quantity, Number(i.unit_price_cents), i.category_name])).toEqual([
         [f.usedCategory.id, 3, 4000, 'Used'],
       ]);
       expect(await db().selectFrom('orders').select('id').where('id', '=', FAKE_ID).executeTakeFirst()).toBeUndefined();
       // The victim named in usuarioId got nothing new on this event beyond the fixture's own hold.
-      const victimOrders = await db().selectFrom('orders').select('id').where('user_id', '=', buyer.id).where('event_id', '=', f.event.id).execute();
+      const victimOrders = await db()
+        .selectFrom('orders')
+        .select('id')
+        .where('user_id', '=', buyer.id)
+        .where('event_id', '=', f.event.id)
+        .execute();
       expect(victimOrders.map((o) => o.id)).toEqual([f.order.id]);
     });
 
@@ -873,7 +1034,12 @@ describe('mass assignment', () => {
       expect(order.usuarioId).toBe(buyer.id);
       expect(order.eventoId).toBe(f.event.id);
       expect(order.tickets).toEqual(f.order.tickets);
-      expect(order.pago).toEqual({ metodoPago: 'tarjeta', transactionId, confirmadoEn: expect.any(String), proveedor: 'simulated' });
+      expect(order.pago).toEqual({
+        metodoPago: 'tarjeta',
+        transactionId,
+        confirmadoEn: expect.any(String),
+        proveedor: 'simulated',
+      });
       expect(recent(order.pago!.confirmadoEn)).toBe(true);
 
       const row = await db().selectFrom('orders').selectAll().where('id', '=', f.order.id).executeTakeFirstOrThrow();
@@ -884,14 +1050,25 @@ describe('mass assignment', () => {
         event: row.event_id,
         tx: row.transaction_id,
         method: row.payment_method,
-      }).toEqual({ status: 'CONFIRMED', total: 8000, user: buyer.id, event: f.event.id, tx: transactionId, method: 'tarjeta' });
+      }).toEqual({
+        status: 'CONFIRMED',
+        total: 8000,
+        user: buyer.id,
+        event: f.event.id,
+        tx: transactionId,
+        method: 'tarjeta',
+      });
       const items = await db().selectFrom('order_items').selectAll().where('order_id', '=', f.order.id).execute();
       expect(items.map((i) => [i.quantity, Number(i.unit_price_cents)])).toEqual([[2, 4000]]);
     });
 
     it('PUT /api/orders/:id/cancel ignores a body asking for another state', async () => {
       const f = await fixture();
-      const res = await svc.api().put(`/api/orders/${f.order.id}/cancel`).set(buyer.auth).send({ estado: 'CONFIRMED', total: 0 });
+      const res = await svc
+        .api()
+        .put(`/api/orders/${f.order.id}/cancel`)
+        .set(buyer.auth)
+        .send({ estado: 'CONFIRMED', total: 0 });
       expect(res.status).toBe(200);
       expect(res.body.estado).toBe('CANCELLED');
       expect(res.body.total).toBe(80);
@@ -915,7 +1092,8 @@ describe('rate limiting with AUTH_RATE_LIMIT_PER_MINUTE=5', () => {
     // exactly the spoofing these tests send on purpose. Other console errors still show.
     const original = console.error.bind(console);
     consoleError = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
-      if (String((args[0] as { code?: unknown })?.code ?? args[0]).includes('ERR_ERL_UNEXPECTED_X_FORWARDED_FOR')) return;
+      if (String((args[0] as { code?: unknown })?.code ?? args[0]).includes('ERR_ERL_UNEXPECTED_X_FORWARDED_FOR'))
+        return;
       original(...args);
     });
     [loginService, registerService] = await Promise.all([
@@ -979,7 +1157,11 @@ describe('rate limiting with AUTH_RATE_LIMIT_PER_MINUTE=5', () => {
       .set('Forwarded', 'for=192.0.2.99')
       .send({ nombre: 'Blocked', email: emails[1], password: 'Secret123', role: 'ORGANIZADOR' });
     expectError(seventh, 429, 'RATE_LIMITED');
-    const rows = await registerService.database.db.selectFrom('users').select('id').where('email', 'in', emails).execute();
+    const rows = await registerService.database.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', 'in', emails)
+      .execute();
     expect(rows).toEqual([]);
   });
 });

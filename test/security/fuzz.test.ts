@@ -14,7 +14,14 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { sql } from 'kysely';
-import { createEvent, createUser, FACTORY_PASSWORD, futureDate, type EventBody, type TestUser } from '../helpers/factories';
+import {
+  createEvent,
+  createUser,
+  FACTORY_PASSWORD,
+  futureDate,
+  type EventBody,
+  type TestUser,
+} from '../helpers/factories';
 import { expectStockInvariants } from '../helpers/invariants';
 import { startTestService, TEST_JWT_SECRET, type TestService } from '../helpers/service';
 
@@ -75,7 +82,17 @@ async function canaryInventory(): Promise<Inventory> {
   const [event, categories, stock, orders] = await Promise.all([
     db
       .selectFrom('events')
-      .select(['id', 'name', 'description', 'starts_at', 'location', 'capacity', 'base_price_cents', 'organizer_id', 'updated_at'])
+      .select([
+        'id',
+        'name',
+        'description',
+        'starts_at',
+        'location',
+        'capacity',
+        'base_price_cents',
+        'organizer_id',
+        'updated_at',
+      ])
       .where('id', '=', canary.id)
       .executeTakeFirst(),
     db
@@ -106,7 +123,8 @@ async function canaryInventory(): Promise<Inventory> {
 // Tokens
 // ---------------------------------------------------------------------------------------------
 
-const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+const b64url = (value: unknown) =>
+  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 function hmacToken(header: object, payload: unknown, key: string): string {
   const input = `${b64url(header)}.${b64url(payload)}`;
   return `${input}.${crypto.createHmac('sha256', key).update(input).digest('base64url')}`;
@@ -143,7 +161,14 @@ const TOKEN_KINDS: TokenKind[] = [
   'lowercaseBuyer',
 ];
 /** Tokens that authenticate a real user (and so could legitimately buy the canary's tickets). */
-const VALID_USER_TOKENS = new Set<TokenKind>(['admin', 'organizer', 'otherOrganizer', 'buyer', 'otherBuyer', 'lowercaseBuyer']);
+const VALID_USER_TOKENS = new Set<TokenKind>([
+  'admin',
+  'organizer',
+  'otherOrganizer',
+  'buyer',
+  'otherBuyer',
+  'lowercaseBuyer',
+]);
 
 function authorization(kind: TokenKind): string | undefined {
   const now = Math.floor(Date.now() / 1000);
@@ -224,14 +249,72 @@ const INTERESTING_STRINGS = [
   'constructor',
 ];
 const INTERESTING_NUMBERS = [
-  0, -0, 1, -1, 2, 10, 11, 0.5, 1.5, -1.5, 0.001, 1.005, 49.99, 99.999, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 53 - 1, 2 ** 53 + 2,
-  -(2 ** 63), 1e21, 1e308, -1e308, Number.MIN_VALUE, Number.EPSILON, 10_000_001, 1_000_001,
+  0,
+  -0,
+  1,
+  -1,
+  2,
+  10,
+  11,
+  0.5,
+  1.5,
+  -1.5,
+  0.001,
+  1.005,
+  49.99,
+  99.999,
+  2 ** 31 - 1,
+  2 ** 31,
+  2 ** 32,
+  2 ** 53 - 1,
+  2 ** 53 + 2,
+  -(2 ** 63),
+  1e21,
+  1e308,
+  -1e308,
+  Number.MIN_VALUE,
+  Number.EPSILON,
+  10_000_001,
+  1_000_001,
 ];
 const FIELD_NAMES = [
-  'nombre', 'email', 'password', 'role', 'descripcion', 'fecha', 'ubicacion', 'capacidadTotal', 'precioBase', 'categorias',
-  'precio', 'cantidadTotal', 'beneficios', 'eventoId', 'tickets', 'categoriaId', 'cantidad', 'metodoPago', 'transactionId',
-  'estado', 'total', 'organizadorId', 'disponible', 'id', 'createdAt', 'usuarioId', 'precioUnitario', 'pago', '__proto__',
-  'constructor', 'prototype', '$where', '$gt', '', ' ', '\u0000', 'a'.repeat(300),
+  'nombre',
+  'email',
+  'password',
+  'role',
+  'descripcion',
+  'fecha',
+  'ubicacion',
+  'capacidadTotal',
+  'precioBase',
+  'categorias',
+  'precio',
+  'cantidadTotal',
+  'beneficios',
+  'eventoId',
+  'tickets',
+  'categoriaId',
+  'cantidad',
+  'metodoPago',
+  'transactionId',
+  'estado',
+  'total',
+  'organizadorId',
+  'disponible',
+  'id',
+  'createdAt',
+  'usuarioId',
+  'precioUnitario',
+  'pago',
+  '__proto__',
+  'constructor',
+  'prototype',
+  '$where',
+  '$gt',
+  '',
+  ' ',
+  '\u0000',
+  'a'.repeat(300),
 ];
 
 function randomString(): string {
@@ -369,7 +452,10 @@ const ROUTES: Route[] = [
     name: 'POST /api/auth/login',
     method: 'POST',
     path: () => '/api/auth/login',
-    body: () => ({ email: pick([buyer.email, admin.email, 'nobody@example.test']), password: pick([FACTORY_PASSWORD, 'Wrong1234']) }),
+    body: () => ({
+      email: pick([buyer.email, admin.email, 'nobody@example.test']),
+      password: pick([FACTORY_PASSWORD, 'Wrong1234']),
+    }),
   },
   { name: 'GET /api/auth/profile', method: 'GET', path: () => '/api/auth/profile' },
   { name: 'GET /api/events', method: 'GET', path: () => '/api/events', query: true },
@@ -436,30 +522,74 @@ const ROUTES: Route[] = [
       const event = pick(playgrounds);
       return {
         eventoId: chance(0.9) ? event.id : pathId(ctx.canaryAllowed),
-        tickets: [{ categoriaId: chance(0.8) ? pick(event.categorias).id : pick(idPool(false)), cantidad: int(-1, 12) }],
+        tickets: [
+          { categoriaId: chance(0.8) ? pick(event.categorias).id : pick(idPool(false)), cantidad: int(-1, 12) },
+        ],
       };
     },
   },
   { name: 'GET /api/orders/my-orders', method: 'GET', path: () => '/api/orders/my-orders', query: true },
-  { name: 'GET /api/orders/:id', method: 'GET', path: () => `/api/orders/${chance(0.4) ? pick(playgroundOrders) : anyId()}` },
+  {
+    name: 'GET /api/orders/:id',
+    method: 'GET',
+    path: () => `/api/orders/${chance(0.4) ? pick(playgroundOrders) : anyId()}`,
+  },
   {
     name: 'PUT /api/orders/:id/confirm',
     method: 'PUT',
     path: () => `/api/orders/${chance(0.4) ? pick(playgroundOrders) : anyId()}/confirm`,
     body: () => ({ metodoPago: 'tarjeta', transactionId: `fuzz-${int(0, 50)}` }),
   },
-  { name: 'PUT /api/orders/:id/cancel', method: 'PUT', path: () => `/api/orders/${chance(0.4) ? pick(playgroundOrders) : anyId()}/cancel` },
+  {
+    name: 'PUT /api/orders/:id/cancel',
+    method: 'PUT',
+    path: () => `/api/orders/${chance(0.4) ? pick(playgroundOrders) : anyId()}/cancel`,
+  },
   { name: 'GET /api/admin/orders', method: 'GET', path: () => '/api/admin/orders', query: true },
   { name: 'GET /api/admin/stats', method: 'GET', path: () => '/api/admin/stats' },
-  { name: 'GET /api/admin/events/:id/sales', method: 'GET', path: (ctx) => `/api/admin/events/${eventIdFor(ctx)}/sales` },
+  {
+    name: 'GET /api/admin/events/:id/sales',
+    method: 'GET',
+    path: (ctx) => `/api/admin/events/${eventIdFor(ctx)}/sales`,
+  },
   { name: 'GET /api/realtime', method: 'GET', path: () => '/api/realtime' },
   { name: 'GET /health', method: 'GET', path: () => '/health' },
   { name: 'GET /ready', method: 'GET', path: () => '/ready' },
 ];
 
-const QUERY_KEYS = ['page', 'limit', 'q', 'ubicacion', 'fecha', 'disponible', 'estado', 'eventoId', 'usuarioId', 'sort', '__proto__'];
+const QUERY_KEYS = [
+  'page',
+  'limit',
+  'q',
+  'ubicacion',
+  'fecha',
+  'disponible',
+  'estado',
+  'eventoId',
+  'usuarioId',
+  'sort',
+  '__proto__',
+];
 /** Already as they go on the wire: some deliberately malformed (`%ZZ`, a lone `%`). */
-const QUERY_VALUES = ['1', '0', '-1', '100', '101', '1e3', 'true', 'RESERVED', '2030-01-01', '%', '_', '%25', '%ZZ', '%00', '%EF%BC%85', "'", 'a%20b'];
+const QUERY_VALUES = [
+  '1',
+  '0',
+  '-1',
+  '100',
+  '101',
+  '1e3',
+  'true',
+  'RESERVED',
+  '2030-01-01',
+  '%',
+  '_',
+  '%25',
+  '%ZZ',
+  '%00',
+  '%EF%BC%85',
+  "'",
+  'a%20b',
+];
 
 /** encodeURIComponent throws on lone surrogates; the fuzzer sends U+FFFD for them instead. */
 function encode(value: string): string {
@@ -501,7 +631,8 @@ function mutate(template: unknown): unknown {
         break;
       case 3: {
         // Reach into a nested array of objects (categorias, tickets).
-        const nested = keys.map((k) => copy[k]).find((v) => Array.isArray(v) && v.length > 0) as Record<string, unknown>[] | undefined;
+        const nested = keys.map((k) => copy[k]).find((v) => Array.isArray(v) && v.length > 0) as
+          Record<string, unknown>[] | undefined;
         const first = nested?.[0];
         if (first && typeof first === 'object') first[pick(FIELD_NAMES)] = randomValue();
         break;
@@ -543,20 +674,33 @@ function malformedBody(): { body: Buffer; note: string; headers?: Record<string,
     case 0:
       return { body: Buffer.from(''), note: 'empty body' };
     case 1:
-      return { body: Buffer.from(pick(['{', '{"a":', '[1,2', "{'a':1}", '{"a":1,}', 'nul', 'tru', '{"a" 1}', '}', '"unterminated'])), note: 'broken JSON' };
+      return {
+        body: Buffer.from(
+          pick(['{', '{"a":', '[1,2', "{'a':1}", '{"a":1,}', 'nul', 'tru', '{"a" 1}', '}', '"unterminated']),
+        ),
+        note: 'broken JSON',
+      };
     case 2:
-      return { body: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]), note: 'invalid UTF-8' };
+      return {
+        body: Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]),
+        note: 'invalid UTF-8',
+      };
     case 3: {
       const depth = pick([100, 1000, 10_000, 40_000]);
       return { body: Buffer.from(`${'['.repeat(depth)}${']'.repeat(depth)}`), note: `array nested ${depth} deep` };
     }
     case 4: {
       const depth = pick([100, 1000, 5000]);
-      return { body: Buffer.from(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`), note: `object nested ${depth} deep` };
+      return {
+        body: Buffer.from(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
+        note: `object nested ${depth} deep`,
+      };
     }
     case 5:
       return {
-        body: Buffer.from(`{"cantidad": ${pick(['1e999', '-1e999', '123456789012345678901234567890', '-0', '0.1e-400', '1E+2', '0001'])}, "precio": 1e400}`),
+        body: Buffer.from(
+          `{"cantidad": ${pick(['1e999', '-1e999', '123456789012345678901234567890', '-0', '0.1e-400', '1E+2', '0001'])}, "precio": 1e400}`,
+        ),
         note: 'huge number literals',
       };
     case 6:
@@ -566,7 +710,11 @@ function malformedBody(): { body: Buffer; note: string; headers?: Record<string,
     case 8:
       return { body: Buffer.from('{"a":"\\ud800","b":"\\u0000"}'), note: 'escaped lone surrogate and NUL' };
     case 9:
-      return { body: zlib.gzipSync(JSON.stringify(randomValue())), note: 'valid gzip', headers: { 'content-encoding': 'gzip' } };
+      return {
+        body: zlib.gzipSync(JSON.stringify(randomValue())),
+        note: 'valid gzip',
+        headers: { 'content-encoding': 'gzip' },
+      };
     case 10:
       return {
         body: Buffer.from(pick(['not gzip at all', '\u001f\u008b broken'])),
@@ -574,7 +722,11 @@ function malformedBody(): { body: Buffer; note: string; headers?: Record<string,
         headers: { 'content-encoding': pick(['gzip', 'deflate', 'br']) },
       };
     default:
-      return { body: Buffer.from('{"a":1}'), note: 'unknown content-encoding', headers: { 'content-encoding': pick(['compress', 'x-custom', 'identity, gzip']) } };
+      return {
+        body: Buffer.from('{"a":1}'),
+        note: 'unknown content-encoding',
+        headers: { 'content-encoding': pick(['compress', 'x-custom', 'identity, gzip']) },
+      };
   }
 }
 
@@ -584,7 +736,9 @@ function plan(index: number): Planned {
   // Every route in turn, so each is exercised about equally; everything else is random.
   const route = ROUTES[index % ROUTES.length]!;
   // Half the time a real user of a useful role, so that writes get past authentication.
-  const token = chance(0.5) ? pick<TokenKind>(['admin', 'organizer', 'organizer', 'buyer', 'buyer', 'otherBuyer', 'otherOrganizer']) : pick(TOKEN_KINDS);
+  const token = chance(0.5)
+    ? pick<TokenKind>(['admin', 'organizer', 'organizer', 'buyer', 'buyer', 'otherBuyer', 'otherOrganizer'])
+    : pick(TOKEN_KINDS);
   // Who could legitimately change the canary through this route: any signed-in user by buying,
   // an administrator through the event and category routes. They never get to name it (except
   // in invalid purchase probes); everyone else may, and must be refused.
@@ -602,7 +756,8 @@ function plan(index: number): Planned {
   const headers: Record<string, string> = {};
   const auth = authorization(token);
   if (auth !== undefined) headers.authorization = auth;
-  if (chance(0.1)) headers['idempotency-key'] = pick(['k', 'same-key', "';--", 'x'.repeat(300), '\u00e9t\u00e9', crypto.randomUUID()]);
+  if (chance(0.1))
+    headers['idempotency-key'] = pick(['k', 'same-key', "';--", 'x'.repeat(300), '\u00e9t\u00e9', crypto.randomUUID()]);
   if (chance(0.05)) headers['x-request-id'] = pick(['abc', 'a'.repeat(500), '\u00ff\u00fe', '../..']);
 
   let body: Buffer | undefined;
@@ -667,12 +822,24 @@ function send(p: Planned): Promise<{ status: number; text: string; contentType: 
   const url = new URL(svc.url);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, method: p.method, path: p.path, headers: p.headers, agent, timeout: 15_000 },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: p.method,
+        path: p.path,
+        headers: p.headers,
+        agent,
+        timeout: 15_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), contentType: String(res.headers['content-type'] ?? '') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            contentType: String(res.headers['content-type'] ?? ''),
+          }),
         );
       },
     );
@@ -687,7 +854,16 @@ const STATUS_CODES: Record<number, string[]> = {
   401: ['UNAUTHORIZED', 'INVALID_CREDENTIALS'],
   403: ['FORBIDDEN'],
   404: ['NOT_FOUND'],
-  409: ['EMAIL_TAKEN', 'INSUFFICIENT_STOCK', 'ORDER_EXPIRED', 'INVALID_STATE', 'CAPACITY_EXCEEDED', 'HAS_ORDERS', 'DUPLICATE_TRANSACTION', 'IDEMPOTENCY_KEY_REUSED'],
+  409: [
+    'EMAIL_TAKEN',
+    'INSUFFICIENT_STOCK',
+    'ORDER_EXPIRED',
+    'INVALID_STATE',
+    'CAPACITY_EXCEEDED',
+    'HAS_ORDERS',
+    'DUPLICATE_TRANSACTION',
+    'IDEMPOTENCY_KEY_REUSED',
+  ],
   413: ['PAYLOAD_TOO_LARGE'],
   429: ['RATE_LIMITED'],
 };
@@ -702,14 +878,18 @@ function shapeProblem(status: number, text: string, contentType: string): string
   } catch {
     return 'error body is not JSON';
   }
-  if (!body || typeof body !== 'object' || Object.keys(body).join() !== 'error') return 'error body is not exactly {error}';
+  if (!body || typeof body !== 'object' || Object.keys(body).join() !== 'error')
+    return 'error body is not exactly {error}';
   const { error } = body;
-  if (typeof error?.code !== 'string' || typeof error?.message !== 'string') return 'error without string code and message';
-  if (!Object.keys(error).every((k) => ['code', 'message', 'details'].includes(k))) return `error with extra keys ${Object.keys(error).join()}`;
+  if (typeof error?.code !== 'string' || typeof error?.message !== 'string')
+    return 'error without string code and message';
+  if (!Object.keys(error).every((k) => ['code', 'message', 'details'].includes(k)))
+    return `error with extra keys ${Object.keys(error).join()}`;
   const allowed = STATUS_CODES[status];
   if (!allowed) return `unexpected error status ${status}`;
   if (!allowed.includes(error.code)) return `code ${error.code} does not go with status ${status}`;
-  if (/\bat \S+ \(|\.[jt]s:\d+|node_modules|syntax error|\bselect\b.*\bfrom\b/i.test(text)) return 'error body leaks internals';
+  if (/\bat \S+ \(|\.[jt]s:\d+|node_modules|syntax error|\bselect\b.*\bfrom\b/i.test(text))
+    return 'error body leaks internals';
   return undefined;
 }
 
@@ -749,7 +929,9 @@ beforeAll(async () => {
     ),
   );
   disposables = await Promise.all(
-    [organizer, otherOrganizer, organizer, admin].map((o, i) => createEvent(svc, o, { nombre: `Fuzz disposable ${i}` }, [{ cantidadTotal: 20 }])),
+    [organizer, otherOrganizer, organizer, admin].map((o, i) =>
+      createEvent(svc, o, { nombre: `Fuzz disposable ${i}` }, [{ cantidadTotal: 20 }]),
+    ),
   );
   playgroundOrders = [];
   for (const [user, event] of [
@@ -783,7 +965,13 @@ beforeAll(async () => {
           else outcome.problem = shapeProblem(res.status, res.text, res.contentType);
           results.push(outcome);
         } catch (error) {
-          results.push({ planned, status: 0, text: '', contentType: '', problem: `transport error: ${(error as Error).message}` });
+          results.push({
+            planned,
+            status: 0,
+            text: '',
+            contentType: '',
+            problem: `transport error: ${(error as Error).message}`,
+          });
         }
       }
     }),
@@ -804,7 +992,8 @@ describe(`fuzzing every route (seed ${SEED})`, () => {
     expect(tokens.size).toBe(TOKEN_KINDS.length);
     const statuses = new Set(outcomes.map((o) => o.status));
     // The fuzz reached past validation into the services: successes, refusals and conflicts.
-    for (const s of [200, 201, 400, 401, 403, 404]) expect({ status: s, seen: statuses.has(s) }).toEqual({ status: s, seen: true });
+    for (const s of [200, 201, 400, 401, 403, 404])
+      expect({ status: s, seen: statuses.has(s) }).toEqual({ status: s, seen: true });
   });
 
   it('never answers 5xx (503 included) and never drops a connection', () => {

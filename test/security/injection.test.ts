@@ -21,23 +21,45 @@ let canaryBefore: unknown;
 /** This file's own rows, which no request here may remove (other test files share the database). */
 let ownRows: unknown;
 
-const TABLES = ['users', 'events', 'ticket_categories', 'category_stock', 'orders', 'order_items', 'order_status_history'] as const;
+const TABLES = [
+  'users',
+  'events',
+  'ticket_categories',
+  'category_stock',
+  'orders',
+  'order_items',
+  'order_status_history',
+] as const;
 
 async function ownRowsNow() {
   const db = svc.database.db;
   const eventIds = [canary.id, tricky.id];
   const [users, events, categories, stock, orders] = await Promise.all([
-    db.selectFrom('users').select(['id', 'email', 'role', 'password_hash']).where('id', 'in', [admin.id, organizer.id, buyer.id]).orderBy('id').execute(),
+    db
+      .selectFrom('users')
+      .select(['id', 'email', 'role', 'password_hash'])
+      .where('id', 'in', [admin.id, organizer.id, buyer.id])
+      .orderBy('id')
+      .execute(),
     db.selectFrom('events').selectAll().where('id', 'in', eventIds).orderBy('id').execute(),
     db.selectFrom('ticket_categories').selectAll().where('event_id', 'in', eventIds).orderBy('id').execute(),
     db
       .selectFrom('category_stock')
       .selectAll()
-      .where('category_id', 'in', canary.categorias.map((c) => c.id))
+      .where(
+        'category_id',
+        'in',
+        canary.categorias.map((c) => c.id),
+      )
       .orderBy('category_id')
       .orderBy('bucket')
       .execute(),
-    db.selectFrom('orders').select(['id', 'status', 'user_id', 'total_cents']).where('user_id', '=', buyer.id).orderBy('id').execute(),
+    db
+      .selectFrom('orders')
+      .select(['id', 'status', 'user_id', 'total_cents'])
+      .where('user_id', '=', buyer.id)
+      .orderBy('id')
+      .execute(),
   ]);
   return JSON.parse(JSON.stringify({ users, events, categories, stock, orders })) as unknown;
 }
@@ -63,7 +85,11 @@ beforeAll(async () => {
     createUser(svc, 'COMPRADOR'),
   ]);
   const tag = unique('inj').replace(/-/g, '');
-  canary = await createEvent(svc, organizer, { nombre: `Canary ${tag}`, descripcion: 'plain words only', ubicacion: 'Canary Hall' });
+  canary = await createEvent(svc, organizer, {
+    nombre: `Canary ${tag}`,
+    descripcion: 'plain words only',
+    ubicacion: 'Canary Hall',
+  });
   tricky = await createEvent(svc, organizer, {
     nombre: `Tricky ${tag} 100% real_deal`,
     descripcion: `O'Brien "quoted" back\\slash; DROP TABLE users; -- [a-z]* $1 ${tag}`,
@@ -95,7 +121,9 @@ function expectErrorShape(res: { status: number; body: any }) {
   expect(typeof res.body.error.code).toBe('string');
   expect(typeof res.body.error.message).toBe('string');
   expect(Object.keys(res.body.error).every((k) => ['code', 'message', 'details'].includes(k))).toBe(true);
-  expect(JSON.stringify(res.body)).not.toMatch(/\bselect\b.*\bfrom\b|syntax error|\bat \S+ \(|\.[jt]s:\d+|node_modules/i);
+  expect(JSON.stringify(res.body)).not.toMatch(
+    /\bselect\b.*\bfrom\b|syntax error|\bat \S+ \(|\.[jt]s:\d+|node_modules/i,
+  );
 }
 
 /** 200 or 400 VALIDATION_ERROR, nothing else; true when 200. */
@@ -107,7 +135,9 @@ function okOrValidation(res: { status: number; body: any }, label: string): bool
     return false;
   }
   expect(Array.isArray(res.body.data)).toBe(true);
-  expect(Number.isInteger(res.body.total) && Number.isInteger(res.body.page) && Number.isInteger(res.body.limit)).toBe(true);
+  expect(Number.isInteger(res.body.total) && Number.isInteger(res.body.page) && Number.isInteger(res.body.limit)).toBe(
+    true,
+  );
   return true;
 }
 
@@ -116,7 +146,7 @@ const LONG = 'x'.repeat(5000);
 const PAYLOADS: string[] = [
   "' OR '1'='1",
   "' OR 1=1 --",
-  "1; DROP TABLE users; --",
+  '1; DROP TABLE users; --',
   "'; DELETE FROM events; --",
   "'; UPDATE events SET name = 'pwned'; --",
   '" OR ""="',
@@ -191,7 +221,10 @@ describe('query parameters of GET /api/events/search', () => {
     it.each(PAYLOADS.map((p) => [JSON.stringify(p).slice(0, 60), p]))(
       '%s: 200 with literal matches only, or 400',
       async (_label, payload) => {
-        const res = await svc.api().get('/api/events/search').query({ [param]: payload, limit: 100 });
+        const res = await svc
+          .api()
+          .get('/api/events/search')
+          .query({ [param]: payload, limit: 100 });
         if (!okOrValidation(res, `${param}=${payload.slice(0, 40)}`)) return;
         const needle = fold(payload.trim());
         const text = (e: EventBody) => (param === 'q' ? [e.nombre, e.descripcion] : [e.ubicacion]);
@@ -221,7 +254,10 @@ describe('query parameters of GET /api/events/search', () => {
     ['ubicacion', '50%_off', () => tricky.id],
     ['ubicacion', 'MALAGA 50%_OFF', () => tricky.id],
   ])('finds metacharacters literally: %s=%s', async (param, value, expected) => {
-    const res = await svc.api().get('/api/events/search').query({ [param]: value, limit: 100 });
+    const res = await svc
+      .api()
+      .get('/api/events/search')
+      .query({ [param]: value, limit: 100 });
     expect(res.status).toBe(200);
     expect((res.body.data as EventBody[]).map((e) => e.id)).toContain(expected());
   });
@@ -242,26 +278,35 @@ describe('query parameters of GET /api/events/search', () => {
   ])('does not treat %s=%s as a pattern: the near-miss finds nothing of ours', async (param, template) => {
     const tag = tricky.nombre.split(' ')[1]!;
     const value = template.replace('<tag>', tag);
-    const res = await svc.api().get('/api/events/search').query({ [param]: value, limit: 100 });
+    const res = await svc
+      .api()
+      .get('/api/events/search')
+      .query({ [param]: value, limit: 100 });
     expect(res.status).toBe(200);
     expect((res.body.data as EventBody[]).map((e) => e.id)).not.toContain(tricky.id);
   });
 
-  it.each(['fecha', 'disponible', 'page', 'limit'])('%s: every payload is 200 with consistent results or 400', async (param) => {
-    for (const payload of PAYLOADS) {
-      const res = await svc.api().get('/api/events/search').query({ [param]: payload });
-      if (!okOrValidation(res, `${param}=${payload.slice(0, 40)}`)) continue;
-      const events = res.body.data as EventBody[];
-      if (param === 'fecha') for (const e of events) expect(e.fecha.slice(0, 10)).toBe(payload);
-      if (param === 'disponible') expect(['true', 'false']).toContain(payload);
-      if (param === 'page') expect(String(res.body.page)).toBe(String(Number(payload)));
-      if (param === 'limit') {
-        expect(res.body.limit).toBeGreaterThanOrEqual(1);
-        expect(res.body.limit).toBeLessThanOrEqual(100);
-        expect(events.length).toBeLessThanOrEqual(res.body.limit);
+  it.each(['fecha', 'disponible', 'page', 'limit'])(
+    '%s: every payload is 200 with consistent results or 400',
+    async (param) => {
+      for (const payload of PAYLOADS) {
+        const res = await svc
+          .api()
+          .get('/api/events/search')
+          .query({ [param]: payload });
+        if (!okOrValidation(res, `${param}=${payload.slice(0, 40)}`)) continue;
+        const events = res.body.data as EventBody[];
+        if (param === 'fecha') for (const e of events) expect(e.fecha.slice(0, 10)).toBe(payload);
+        if (param === 'disponible') expect(['true', 'false']).toContain(payload);
+        if (param === 'page') expect(String(res.body.page)).toBe(String(Number(payload)));
+        if (param === 'limit') {
+          expect(res.body.limit).toBeGreaterThanOrEqual(1);
+          expect(res.body.limit).toBeLessThanOrEqual(100);
+          expect(events.length).toBeLessThanOrEqual(res.body.limit);
+        }
       }
-    }
-  });
+    },
+  );
 
   it.each(['q', 'ubicacion', 'fecha', 'disponible', 'page', 'limit'])(
     '%s: raw, malformed percent-encodings are 200 or 400, never 5xx',
@@ -314,7 +359,11 @@ describe('pagination parameters of GET /api/events and GET /api/orders/my-orders
     ['/api/orders/my-orders', 'limit'],
   ])('%s ?%s=: every payload is 200 with a sane page, or 400', async (path, param) => {
     for (const payload of PAYLOADS) {
-      const res = await svc.api().get(path).set(buyer.auth).query({ [param]: payload });
+      const res = await svc
+        .api()
+        .get(path)
+        .set(buyer.auth)
+        .query({ [param]: payload });
       if (!okOrValidation(res, `${path}?${param}=${payload.slice(0, 40)}`)) continue;
       expect(res.body.page).toBeGreaterThanOrEqual(1);
       expect(res.body.limit).toBeGreaterThanOrEqual(1);
@@ -323,7 +372,8 @@ describe('pagination parameters of GET /api/events and GET /api/orders/my-orders
         for (const o of res.body.data as { usuarioId: string }[]) expect(o.usuarioId).toBe(buyer.id);
       }
     }
-    for (const raw of RAW_QUERIES) okOrValidation(await svc.api().get(`${path}?${param}=${raw}`).set(buyer.auth), `${param}=${raw}`);
+    for (const raw of RAW_QUERIES)
+      okOrValidation(await svc.api().get(`${path}?${param}=${raw}`).set(buyer.auth), `${param}=${raw}`);
   });
 
   it('my-orders with user filters smuggled in the query still lists only the caller’s orders', async () => {
@@ -337,26 +387,36 @@ describe('pagination parameters of GET /api/events and GET /api/orders/my-orders
 });
 
 describe('query parameters of GET /api/admin/orders', () => {
-  it.each(['estado', 'eventoId', 'usuarioId', 'page', 'limit'])('%s: every payload is 200 filtering literally, or 400', async (param) => {
-    for (const payload of PAYLOADS) {
-      const res = await svc.api().get('/api/admin/orders').set(admin.auth).query({ [param]: payload, limit: param === 'limit' ? payload : 100 });
-      if (!okOrValidation(res, `${param}=${payload.slice(0, 40)}`)) continue;
-      const orders = res.body.data as { estado: string; eventoId: string; usuarioId: string }[];
-      if (param === 'estado') for (const o of orders) expect(o.estado).toBe(payload);
-      if (param === 'eventoId') for (const o of orders) expect(o.eventoId).toBe(payload.toLowerCase());
-      if (param === 'usuarioId') for (const o of orders) expect(o.usuarioId).toBe(payload.toLowerCase());
-    }
-    for (const raw of RAW_QUERIES) {
-      okOrValidation(await svc.api().get(`/api/admin/orders?${param}=${raw}`).set(admin.auth), `${param}=${raw}`);
-    }
-  });
+  it.each(['estado', 'eventoId', 'usuarioId', 'page', 'limit'])(
+    '%s: every payload is 200 filtering literally, or 400',
+    async (param) => {
+      for (const payload of PAYLOADS) {
+        const res = await svc
+          .api()
+          .get('/api/admin/orders')
+          .set(admin.auth)
+          .query({ [param]: payload, limit: param === 'limit' ? payload : 100 });
+        if (!okOrValidation(res, `${param}=${payload.slice(0, 40)}`)) continue;
+        const orders = res.body.data as { estado: string; eventoId: string; usuarioId: string }[];
+        if (param === 'estado') for (const o of orders) expect(o.estado).toBe(payload);
+        if (param === 'eventoId') for (const o of orders) expect(o.eventoId).toBe(payload.toLowerCase());
+        if (param === 'usuarioId') for (const o of orders) expect(o.usuarioId).toBe(payload.toLowerCase());
+      }
+      for (const raw of RAW_QUERIES) {
+        okOrValidation(await svc.api().get(`/api/admin/orders?${param}=${raw}`).set(admin.auth), `${param}=${raw}`);
+      }
+    },
+  );
 
   it.each<[string, string]>([
     ['repeated estado', 'estado=RESERVED&estado=CONFIRMED'],
     ['bracketed estado', 'estado[]=RESERVED'],
     ['operator object on usuarioId', 'usuarioId[$ne]=00000000-0000-0000-0000-000000000000'],
     ['operator object on eventoId', 'eventoId[$gt]='],
-    ['repeated usuarioId', 'usuarioId=00000000-0000-4000-8000-000000000000&usuarioId=00000000-0000-4000-8000-000000000001'],
+    [
+      'repeated usuarioId',
+      'usuarioId=00000000-0000-4000-8000-000000000000&usuarioId=00000000-0000-4000-8000-000000000001',
+    ],
   ])('%s (%s): 400, or 200 without widening the filter', async (_label, query) => {
     const res = await svc.api().get(`/api/admin/orders?${query}&limit=100`).set(admin.auth);
     if (!okOrValidation(res, query)) return;
@@ -383,7 +443,13 @@ function rawRequest(method: string, path: string, headers: Record<string, string
   const url = new URL(svc.url);
   return new Promise<{ status: number; body: any; text: string }>((resolve, reject) => {
     const req = http.request(
-      { host: url.hostname, port: url.port, method, path, headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers } },
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -425,13 +491,37 @@ describe('path parameters', () => {
     ['PUT', 'events/:id', (id) => `/api/events/${id}`, JSON.stringify({ nombre: 'pwned' })],
     ['DELETE', 'events/:id', (id) => `/api/events/${id}`],
     ['GET', 'events/:id/categories', (id) => `/api/events/${id}/categories`],
-    ['POST', 'events/:id/categories', (id) => `/api/events/${id}/categories`, JSON.stringify({ nombre: 'X', precio: 1, cantidadTotal: 1 })],
-    ['PUT', 'events/:id/categories/:catId (event id)', (id) => `/api/events/${id}/categories/${canary.categorias[0]!.id}`, JSON.stringify({ precio: 0 })],
-    ['PUT', 'events/:id/categories/:catId (category id)', (id) => `/api/events/${canary.id}/categories/${id}`, JSON.stringify({ precio: 0 })],
-    ['DELETE', 'events/:id/categories/:catId (event id)', (id) => `/api/events/${id}/categories/${canary.categorias[1]!.id}`],
+    [
+      'POST',
+      'events/:id/categories',
+      (id) => `/api/events/${id}/categories`,
+      JSON.stringify({ nombre: 'X', precio: 1, cantidadTotal: 1 }),
+    ],
+    [
+      'PUT',
+      'events/:id/categories/:catId (event id)',
+      (id) => `/api/events/${id}/categories/${canary.categorias[0]!.id}`,
+      JSON.stringify({ precio: 0 }),
+    ],
+    [
+      'PUT',
+      'events/:id/categories/:catId (category id)',
+      (id) => `/api/events/${canary.id}/categories/${id}`,
+      JSON.stringify({ precio: 0 }),
+    ],
+    [
+      'DELETE',
+      'events/:id/categories/:catId (event id)',
+      (id) => `/api/events/${id}/categories/${canary.categorias[1]!.id}`,
+    ],
     ['DELETE', 'events/:id/categories/:catId (category id)', (id) => `/api/events/${canary.id}/categories/${id}`],
     ['GET', 'orders/:id', (id) => `/api/orders/${id}`],
-    ['PUT', 'orders/:id/confirm', (id) => `/api/orders/${id}/confirm`, JSON.stringify({ metodoPago: 'x', transactionId: unique('tx') })],
+    [
+      'PUT',
+      'orders/:id/confirm',
+      (id) => `/api/orders/${id}/confirm`,
+      JSON.stringify({ metodoPago: 'x', transactionId: unique('tx') }),
+    ],
     ['PUT', 'orders/:id/cancel', (id) => `/api/orders/${id}/cancel`],
     ['GET', 'admin/events/:id/sales', (id) => `/api/admin/events/${id}/sales`],
   ];
@@ -447,11 +537,16 @@ describe('path parameters', () => {
           continue;
         }
         if (!res.body?.error) {
-          failures.push(`${method} ${path(payload).slice(0, 120)} → ${res.status} without the error envelope: ${res.text.slice(0, 120)}`);
+          failures.push(
+            `${method} ${path(payload).slice(0, 120)} → ${res.status} without the error envelope: ${res.text.slice(0, 120)}`,
+          );
           continue;
         }
         expectErrorShape(res);
-        expect([`${res.status}`, res.body.error.code]).toEqual([`${res.status}`, res.status === 404 ? 'NOT_FOUND' : 'VALIDATION_ERROR']);
+        expect([`${res.status}`, res.body.error.code]).toEqual([
+          `${res.status}`,
+          res.status === 404 ? 'NOT_FOUND' : 'VALIDATION_ERROR',
+        ]);
       }
       expect(failures).toEqual([]);
     },
@@ -476,7 +571,11 @@ describe('headers and stored text', () => {
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.body.id).toBe(first.body.id);
-    const stored = await svc.database.db.selectFrom('orders').select('idempotency_key').where('id', '=', first.body.id).executeTakeFirstOrThrow();
+    const stored = await svc.database.db
+      .selectFrom('orders')
+      .select('idempotency_key')
+      .where('id', '=', first.body.id)
+      .executeTakeFirstOrThrow();
     expect(stored.idempotency_key).toBe(key);
   });
 
@@ -499,7 +598,11 @@ describe('headers and stored text', () => {
       .send({ eventoId: tricky.id, tickets: [{ categoriaId: tricky.categorias[0]!.id, cantidad: 1 }] });
     expect(order.status).toBe(201);
     const transactionId = `tx'); UPDATE orders SET status = 'CONFIRMED'; -- ${unique('t')}`;
-    const res = await svc.api().put(`/api/orders/${order.body.id}/confirm`).set(buyer.auth).send({ metodoPago: "card' --", transactionId });
+    const res = await svc
+      .api()
+      .put(`/api/orders/${order.body.id}/confirm`)
+      .set(buyer.auth)
+      .send({ metodoPago: "card' --", transactionId });
     expect(res.status).toBe(200);
     expect(res.body.pago).toEqual(expect.objectContaining({ metodoPago: "card' --", transactionId }));
   });
@@ -513,7 +616,11 @@ describe('the database is intact afterwards', () => {
     const res = await svc.api().get(`/api/events/${canary.id}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(canaryBefore);
-    const row = await svc.database.db.selectFrom('events').select(['name', 'organizer_id']).where('id', '=', canary.id).executeTakeFirstOrThrow();
+    const row = await svc.database.db
+      .selectFrom('events')
+      .select(['name', 'organizer_id'])
+      .where('id', '=', canary.id)
+      .executeTakeFirstOrThrow();
     expect(row).toEqual({ name: canary.nombre, organizer_id: organizer.id });
     // This file's users, events, categories and the canary's stock are exactly as they were;
     // its orders are all still there (besides those this file made on purpose).

@@ -104,6 +104,8 @@ export async function api<T>(method: string, path: string, options: RequestOptio
 }
 
 export const get = <T>(path: string, options?: RequestOptions) => api<T>('GET', path, options);
-export const post = <T>(path: string, body: unknown, options?: RequestOptions) => api<T>('POST', path, { ...options, body });
-export const put = <T>(path: string, body: unknown, options?: RequestOptions) => api<T>('PUT', path, { ...options, body });
+export const post = <T>(path: string, body: unknown, options?: RequestOptions) =>
+  api<T>('POST', path, { ...options, body });
+export const put = <T>(path: string, body: unknown, options?: RequestOptions) =>
+  api<T>('PUT', path, { ...options, body });
 export const del = (path: string, options?: RequestOptions) => api<void>('DELETE', path, options);

@@ -34,7 +34,10 @@ export function salesChart(sales: Sales, width: number): SVGSVGElement {
     'desc',
     { id: 'sales-chart-desc' },
     cats
-      .map((c) => `${c.nombre}: ${c.vendidas} sold, ${c.reservadas} held, ${c.disponibles} available, revenue ${formatMoney(c.ingresos)}.`)
+      .map(
+        (c) =>
+          `${c.nombre}: ${c.vendidas} sold, ${c.reservadas} held, ${c.disponibles} available, revenue ${formatMoney(c.ingresos)}.`,
+      )
       .join(' '),
   );
 
@@ -76,12 +79,31 @@ export function salesChart(sales: Sales, width: number): SVGSVGElement {
         { x: W - pad, y: y + FONT, 'font-size': FONT, fill: COLORS.muted, 'text-anchor': 'end' },
         `${formatNumber(c.cantidadTotal)} tickets`,
       ),
-      soldW > 0 ? svg('rect', { class: 'seg-sold', x: pad, y: y + 22, width: soldW, height: 20, fill: COLORS.sold }) : null,
-      heldW > 0 ? svg('rect', { class: 'seg-held', x: pad + soldW, y: y + 22, width: heldW, height: 20, fill: COLORS.held }) : null,
-      availW > 0
-        ? svg('rect', { class: 'seg-available', x: pad + soldW + heldW, y: y + 22, width: availW, height: 20, fill: COLORS.available })
+      soldW > 0
+        ? svg('rect', { class: 'seg-sold', x: pad, y: y + 22, width: soldW, height: 20, fill: COLORS.sold })
         : null,
-      svg('rect', { x: pad, y: y + 22, width: barW, height: 20, fill: 'none', stroke: COLORS.outline, 'stroke-width': 1 }),
+      heldW > 0
+        ? svg('rect', { class: 'seg-held', x: pad + soldW, y: y + 22, width: heldW, height: 20, fill: COLORS.held })
+        : null,
+      availW > 0
+        ? svg('rect', {
+            class: 'seg-available',
+            x: pad + soldW + heldW,
+            y: y + 22,
+            width: availW,
+            height: 20,
+            fill: COLORS.available,
+          })
+        : null,
+      svg('rect', {
+        x: pad,
+        y: y + 22,
+        width: barW,
+        height: 20,
+        fill: 'none',
+        stroke: COLORS.outline,
+        'stroke-width': 1,
+      }),
       svg(
         'text',
         { x: pad, y: y + 58, 'font-size': FONT - 1, fill: COLORS.muted },
@@ -98,17 +120,36 @@ export function salesChart(sales: Sales, width: number): SVGSVGElement {
   const revenue = svg(
     'g',
     { 'data-testid': 'sales-revenue-bars' },
-    svg('text', { x: pad, y: revTop + 20, 'font-size': FONT, 'font-weight': 600, fill: COLORS.text }, `Revenue: ${formatMoney(sales.totales.ingresos)}`),
+    svg(
+      'text',
+      { x: pad, y: revTop + 20, 'font-size': FONT, 'font-weight': 600, fill: COLORS.text },
+      `Revenue: ${formatMoney(sales.totales.ingresos)}`,
+    ),
     cats.map((c, i) => {
       const y = revTop + revTitleH + i * revRowH;
       const w = maxRevenue > 0 ? (c.ingresos / maxRevenue) * revBarMax : 0;
       return svg(
         'g',
         null,
-        svg('text', { x: pad, y: y + 18, 'font-size': FONT - 1, fill: COLORS.text }, truncate(c.nombre, Math.floor(labelW / 8))),
+        svg(
+          'text',
+          { x: pad, y: y + 18, 'font-size': FONT - 1, fill: COLORS.text },
+          truncate(c.nombre, Math.floor(labelW / 8)),
+        ),
         w > 0 ? svg('rect', { x: pad + labelW, y: y + 5, width: w, height: 18, fill: COLORS.revenue }) : null,
-        svg('line', { x1: pad + labelW, x2: pad + labelW, y1: y + 2, y2: y + 26, stroke: COLORS.outline, 'stroke-width': 1 }),
-        svg('text', { x: pad + labelW + w + 6, y: y + 18, 'font-size': FONT - 1, fill: COLORS.text }, formatMoney(c.ingresos)),
+        svg('line', {
+          x1: pad + labelW,
+          x2: pad + labelW,
+          y1: y + 2,
+          y2: y + 26,
+          stroke: COLORS.outline,
+          'stroke-width': 1,
+        }),
+        svg(
+          'text',
+          { x: pad + labelW + w + 6, y: y + 18, 'font-size': FONT - 1, fill: COLORS.text },
+          formatMoney(c.ingresos),
+        ),
       );
     }),
   );
@@ -161,7 +202,15 @@ export function salesTable(sales: Sales): HTMLTableElement {
       'tbody',
       null,
       sales.categorias.map((c) =>
-        h('tr', null, h('th', { scope: 'row' }, c.nombre), num(c.vendidas), num(c.reservadas), num(c.disponibles), h('td', { class: 'num' }, formatMoney(c.ingresos))),
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'row' }, c.nombre),
+          num(c.vendidas),
+          num(c.reservadas),
+          num(c.disponibles),
+          h('td', { class: 'num' }, formatMoney(c.ingresos)),
+        ),
       ),
     ),
     h(
@@ -169,7 +218,12 @@ export function salesTable(sales: Sales): HTMLTableElement {
       null,
       h(
         'tr',
-        { 'data-testid': 'sales-totals', 'data-sold': sales.totales.vendidas, 'data-held': sales.totales.reservadas, 'data-revenue': sales.totales.ingresos },
+        {
+          'data-testid': 'sales-totals',
+          'data-sold': sales.totales.vendidas,
+          'data-held': sales.totales.reservadas,
+          'data-revenue': sales.totales.ingresos,
+        },
         h('th', { scope: 'row' }, 'Total'),
         num(sales.totales.vendidas),
         num(sales.totales.reservadas),

@@ -39,11 +39,18 @@ export function fieldName(path: string): string {
     const part = parts[i]!;
     const next = parts[i + 1];
     if (next !== undefined && /^\d+$/.test(next)) {
-      const base = part === 'categorias' ? 'Category' : part === 'tickets' ? 'Ticket line' : part === 'beneficios' ? 'Benefit' : FIELD_NAMES[part] ?? part;
+      const base =
+        part === 'categorias'
+          ? 'Category'
+          : part === 'tickets'
+            ? 'Ticket line'
+            : part === 'beneficios'
+              ? 'Benefit'
+              : (FIELD_NAMES[part] ?? part);
       words.push(`${base} ${Number(next) + 1}`);
       i++;
     } else {
-      words.push(words.length ? (FIELD_NAMES[part] ?? part).toLowerCase() : FIELD_NAMES[part] ?? part);
+      words.push(words.length ? (FIELD_NAMES[part] ?? part).toLowerCase() : (FIELD_NAMES[part] ?? part));
     }
   }
   return words.join(', ');
@@ -66,8 +73,10 @@ export function humanMessage(message: string): string {
   if (/expected number, received (string|NaN|nan)/i.test(message)) return 'Must be a number.';
   if (/expected int(eger)?, received number/i.test(message)) return 'Must be a whole number.';
   if (/^Too small: expected string to have >=1 characters?$/.test(message)) return 'This is required.';
-  if ((m = /^Too small: expected string to have >=(\d+) characters?$/.exec(message))) return `Must be at least ${m[1]} characters.`;
-  if ((m = /^Too big: expected string to have <=(\d+) characters?$/.exec(message))) return `Must be at most ${m[1]} characters.`;
+  if ((m = /^Too small: expected string to have >=(\d+) characters?$/.exec(message)))
+    return `Must be at least ${m[1]} characters.`;
+  if ((m = /^Too big: expected string to have <=(\d+) characters?$/.exec(message)))
+    return `Must be at most ${m[1]} characters.`;
   if ((m = /^Too small: expected number to be >=?(-?[\d.]+)$/.exec(message))) return `Must be at least ${m[1]}.`;
   if ((m = /^Too small: expected number to be >(-?[\d.]+)$/.exec(message))) return `Must be more than ${m[1]}.`;
   if ((m = /^Too big: expected number to be <=?(-?[\d.]+)$/.exec(message))) return `Must be at most ${m[1]}.`;
@@ -94,7 +103,10 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
       return { title: 'The server could not be reached. Check your connection and try again.', items: [] };
     case 'VALIDATION_ERROR': {
       const items = validationItems(error.details);
-      return { title: items.length ? 'Please correct the following:' : `Please check what you entered (${error.message}).`, items };
+      return {
+        title: items.length ? 'Please correct the following:' : `Please check what you entered (${error.message}).`,
+        items,
+      };
     }
     case 'UNAUTHORIZED':
       return { title: 'Please sign in to continue. If you were signed in, your session has expired.', items: [] };
@@ -119,7 +131,10 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
     case 'LIMIT_EXCEEDED': {
       const d = (error.details ?? {}) as Partial<LimitExceeded>;
       if (typeof d.maxPorComprador !== 'number') {
-        return { title: 'That would take you over the number of tickets one person may have for this event.', items: [] };
+        return {
+          title: 'That would take you over the number of tickets one person may have for this event.',
+          items: [],
+        };
       }
       const left = Math.max(0, d.maxPorComprador - (d.actuales ?? 0));
       return {
@@ -135,7 +150,8 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
       const now = Date.now();
       const items = closed.map((c) => {
         const name = context.categoryNames?.get(c.categoriaId) ?? 'A category';
-        if (c.ventaInicio && Date.parse(c.ventaInicio) > now) return `${name}: sales open on ${formatShortDate(c.ventaInicio)}.`;
+        if (c.ventaInicio && Date.parse(c.ventaInicio) > now)
+          return `${name}: sales open on ${formatShortDate(c.ventaInicio)}.`;
         if (c.ventaFin) return `${name}: sales closed on ${formatShortDate(c.ventaFin)}.`;
         return `${name}: not on sale right now.`;
       });
@@ -143,11 +159,15 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
     }
     case 'ORDER_EXPIRED':
       return {
-        title: 'This reservation has expired and its tickets went back on sale. Nothing was charged; please reserve again.',
+        title:
+          'This reservation has expired and its tickets went back on sale. Nothing was charged; please reserve again.',
         items: [],
       };
     case 'INVALID_STATE':
-      return { title: 'This order can no longer be changed in its current state.', items: error.message ? [error.message] : [] };
+      return {
+        title: 'This order can no longer be changed in its current state.',
+        items: error.message ? [error.message] : [],
+      };
     case 'CAPACITY_EXCEEDED':
       return {
         title:
@@ -157,7 +177,10 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
     case 'HAS_ORDERS':
       return { title: 'This cannot be deleted because orders already reference it.', items: [] };
     case 'DUPLICATE_TRANSACTION':
-      return { title: 'That payment reference has already been used for another order. Check the reference.', items: [] };
+      return {
+        title: 'That payment reference has already been used for another order. Check the reference.',
+        items: [],
+      };
     case 'IDEMPOTENCY_KEY_REUSED':
       return { title: 'This request was already sent with different content. Please try again.', items: [] };
     case 'PAYLOAD_TOO_LARGE':
@@ -186,7 +209,13 @@ export function errorBox(error: unknown, context?: DescribeContext): HTMLElement
     'div',
     { class: 'notice notice-error', role: 'alert', 'data-testid': 'error', 'data-code': code },
     h('p', null, h('strong', null, title)),
-    items.length ? h('ul', null, items.map((i) => h('li', null, i))) : null,
+    items.length
+      ? h(
+          'ul',
+          null,
+          items.map((i) => h('li', null, i)),
+        )
+      : null,
   );
 }
 

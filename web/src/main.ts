@@ -89,7 +89,11 @@ async function route(): Promise<void> {
     await view(ctx);
   } catch (error) {
     if (controller.signal.aborted) return;
-    replaceChildren(container, h('h1', null, 'Something went wrong'), h('p', null, String((error as Error)?.message ?? error)));
+    replaceChildren(
+      container,
+      h('h1', null, 'Something went wrong'),
+      h('p', null, String((error as Error)?.message ?? error)),
+    );
   }
   if (controller.signal.aborted) return;
   // Move focus to the new page's heading, as a screen reader user would expect after navigating.
@@ -108,12 +112,17 @@ let connectionState: ConnectionState = 'connecting';
 const connection = h('span', { class: 'connection', 'data-testid': 'connection', role: 'status' });
 function renderConnection(): void {
   connection.dataset.state = connectionState;
-  connection.textContent = connectionState === 'live' ? 'Live' : connectionState === 'connecting' ? 'Connecting…' : 'Offline: reconnecting…';
+  connection.textContent =
+    connectionState === 'live' ? 'Live' : connectionState === 'connecting' ? 'Connecting…' : 'Offline: reconnecting…';
 }
 
 function updateNav(path = (window.location.hash.replace(/^#/, '') || '/').split('?')[0] ?? '/'): void {
   const user = session.user;
-  const signOut = h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'sign-out' }, 'Sign out');
+  const signOut = h(
+    'button',
+    { type: 'button', class: 'btn btn-small btn-ghost', 'data-testid': 'sign-out' },
+    'Sign out',
+  );
   signOut.addEventListener('click', () => {
     session.clear();
     flashNext('You have signed out.', 'info');

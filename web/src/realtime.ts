@@ -36,7 +36,10 @@ class Realtime {
     } catch {
       // Fall back to the same origin.
     }
-    const url = info.wsPort === null ? window.location.origin : `${window.location.protocol}//${window.location.hostname}:${info.wsPort}`;
+    const url =
+      info.wsPort === null
+        ? window.location.origin
+        : `${window.location.protocol}//${window.location.hostname}:${info.wsPort}`;
     this.currentToken = session.token;
     const socket: ClientSocket = io(url, {
       path: info.path,

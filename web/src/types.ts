@@ -17,7 +17,10 @@ export type {
   SalesClosed,
   StockShortage,
 } from '../../src/modules/orders/orders.wire';
-export type { PaymentConfigDto as PaymentSettings, PaymentDto as PaymentIntent } from '../../src/modules/payments/payments.wire';
+export type {
+  PaymentConfigDto as PaymentSettings,
+  PaymentDto as PaymentIntent,
+} from '../../src/modules/payments/payments.wire';
 export type { SalesCategoryDto as SalesCategory, SalesDto as Sales } from '../../src/modules/admin/admin.wire';
 export type {
   Ack,

@@ -25,7 +25,11 @@ export function takeFlash(): HTMLElement | null {
   return h('div', { class: `notice notice-${kind}`, role: 'status', 'data-testid': 'flash' }, text);
 }
 
-export function notice(text: string, kind: 'success' | 'info' | 'error' | 'warning' = 'info', testId?: string): HTMLElement {
+export function notice(
+  text: string,
+  kind: 'success' | 'info' | 'error' | 'warning' = 'info',
+  testId?: string,
+): HTMLElement {
   return h(
     'div',
     { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status', 'data-testid': testId },

@@ -24,7 +24,11 @@ export class UserRepository {
    */
   async roleOf(id: string): Promise<Role | undefined> {
     if (!this.pool) return (await this.findById(id))?.role;
-    const { rows } = await this.pool.query<{ role: Role }>({ name: 'account_role', text: 'SELECT role FROM users WHERE id = $1', values: [id] });
+    const { rows } = await this.pool.query<{ role: Role }>({
+      name: 'account_role',
+      text: 'SELECT role FROM users WHERE id = $1',
+      values: [id],
+    });
     return rows[0]?.role;
   }
 

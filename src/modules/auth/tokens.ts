@@ -68,7 +68,12 @@ export class TokenService {
     } catch (error) {
       throw unauthorized(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
     }
-    if (typeof payload === 'string' || typeof payload.sub !== 'string' || !UUID.test(payload.sub) || !(ROLES as readonly unknown[]).includes(payload.role)) {
+    if (
+      typeof payload === 'string' ||
+      typeof payload.sub !== 'string' ||
+      !UUID.test(payload.sub) ||
+      !(ROLES as readonly unknown[]).includes(payload.role)
+    ) {
       throw unauthorized('Invalid token');
     }
     return { user: { id: payload.sub.toLowerCase(), role: payload.role as Role }, payload };

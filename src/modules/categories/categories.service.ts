@@ -130,11 +130,16 @@ export class CategoryService {
 
 /** The window after the patch (one bound may change alone) must not be empty. */
 function assertWindowInOrder(category: CategoryRow, patch: CategoryPatch): void {
-  const start = patch.ventaInicio === undefined ? category.sales_start : patch.ventaInicio && new Date(patch.ventaInicio);
+  const start =
+    patch.ventaInicio === undefined ? category.sales_start : patch.ventaInicio && new Date(patch.ventaInicio);
   const end = patch.ventaFin === undefined ? category.sales_end : patch.ventaFin && new Date(patch.ventaFin);
   if (start && end && start >= end) {
     throw new AppError('VALIDATION_ERROR', 'Invalid request body', [
-      { in: 'body', path: patch.ventaFin === undefined ? 'ventaInicio' : 'ventaFin', message: 'the sales window would end before it opens' },
+      {
+        in: 'body',
+        path: patch.ventaFin === undefined ? 'ventaInicio' : 'ventaFin',
+        message: 'the sales window would end before it opens',
+      },
     ]);
   }
 }

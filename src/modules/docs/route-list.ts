@@ -19,7 +19,8 @@ export function servedRoutes(app: Express): ServedRoute[] {
     for (const layer of stack) {
       if (layer.route) {
         for (const [method, on] of Object.entries(layer.route.methods)) {
-          if (on && method !== '_all') found.push({ method, path: `${prefix}${layer.route.path}`.replace(/\/$/, '') || '/' });
+          if (on && method !== '_all')
+            found.push({ method, path: `${prefix}${layer.route.path}`.replace(/\/$/, '') || '/' });
         }
       } else if (layer.name === 'router' && layer.handle.stack && typeof layer.rawPath === 'string') {
         walk(layer.handle.stack, `${prefix}${layer.rawPath === '/' ? '' : layer.rawPath}`);

@@ -21,7 +21,9 @@ export function presentEvent(event: EventRow, categorias: CategoryDto[]): EventD
 }
 
 /** Each editable wire field and how it is read from a row; the type makes it list every one. */
-const EDITABLE_FIELDS: { [K in keyof EditedEventFields]-?: (event: EventRow) => Exclude<EditedEventFields[K], undefined> } = {
+const EDITABLE_FIELDS: {
+  [K in keyof EditedEventFields]-?: (event: EventRow) => Exclude<EditedEventFields[K], undefined>;
+} = {
   nombre: (e) => e.name,
   descripcion: (e) => e.description,
   fecha: (e) => e.starts_at.toISOString(),
@@ -34,7 +36,10 @@ const EDITABLE_FIELDS: { [K in keyof EditedEventFields]-?: (event: EventRow) => 
 /** The edited fields with their new values, in wire names, for the `event:update` message. */
 export function editedFields(before: EventRow, after: EventRow): EditedEventFields {
   const cambios: Record<string, unknown> = {};
-  for (const [field, read] of Object.entries(EDITABLE_FIELDS) as [keyof EditedEventFields, (e: EventRow) => unknown][]) {
+  for (const [field, read] of Object.entries(EDITABLE_FIELDS) as [
+    keyof EditedEventFields,
+    (e: EventRow) => unknown,
+  ][]) {
     const value = read(after);
     if (read(before) !== value) cambios[field] = value;
   }

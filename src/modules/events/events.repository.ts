@@ -44,7 +44,8 @@ function applyFilters(eb: ExpressionBuilder<DB, 'events'>, filters: EventFilters
     conditions.push(eb('events.starts_at', '>=', start), eb('events.starts_at', '<', end));
   }
   if (filters.location) conditions.push(looselyContains('location', filters.location));
-  if (filters.text) conditions.push(eb.or([looselyContains('name', filters.text), looselyContains('description', filters.text)]));
+  if (filters.text)
+    conditions.push(eb.or([looselyContains('name', filters.text), looselyContains('description', filters.text)]));
   if (filters.available !== undefined) {
     // Buyable now: the event has not started and some bucket of one of its categories has stock.
     const buyable = eb.and([

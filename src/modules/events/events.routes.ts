@@ -18,7 +18,9 @@ export function eventRoutes(deps: { events: EventService; auth: Authenticator })
 
   router.get('/search', async (req, res) => {
     const { page, limit, fecha, ubicacion, q, disponible } = parseQuery(searchQuery, req);
-    res.json(await deps.events.list({ day: fecha, location: ubicacion, text: q, available: disponible }, { page, limit }));
+    res.json(
+      await deps.events.list({ day: fecha, location: ubicacion, text: q, available: disponible }, { page, limit }),
+    );
   });
 
   router.get('/:id', async (req, res) => {

@@ -44,12 +44,18 @@ export type UpdateEventInput = z.infer<typeof updateEventBody>;
 const utcDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'must be a real calendar date');
+  .refine(
+    (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    'must be a real calendar date',
+  );
 
 export const searchQuery = paginationQuery.extend({
   fecha: utcDay.optional(),
   ubicacion: text(200).optional(),
   q: text(200).optional(),
-  disponible: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  disponible: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 export type SearchQuery = z.infer<typeof searchQuery>;

@@ -29,7 +29,15 @@ export const eventPage = pageOf(eventResponse, 'EventPage');
 
 /** The fields an organizer edits; `event:update` carries the edited ones with their new values. */
 export const editedEventFields = eventResponse
-  .pick({ nombre: true, descripcion: true, fecha: true, ubicacion: true, capacidadTotal: true, precioBase: true, maxPorComprador: true })
+  .pick({
+    nombre: true,
+    descripcion: true,
+    fecha: true,
+    ubicacion: true,
+    capacidadTotal: true,
+    precioBase: true,
+    maxPorComprador: true,
+  })
   .partial()
   .strict();
 export type EditedEventFields = z.infer<typeof editedEventFields>;

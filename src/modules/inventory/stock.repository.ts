@@ -71,7 +71,9 @@ export class StockRepository {
     await trx
       .insertInto('category_stock')
       .values(buckets.map((amount, bucket) => ({ category_id: categoryId, bucket, available: amount })))
-      .onConflict((oc) => oc.columns(['category_id', 'bucket']).doUpdateSet({ available: (eb) => eb.ref('excluded.available') }))
+      .onConflict((oc) =>
+        oc.columns(['category_id', 'bucket']).doUpdateSet({ available: (eb) => eb.ref('excluded.available') }),
+      )
       .execute();
     await trx
       .deleteFrom('category_stock')

@@ -46,7 +46,11 @@ export class Metrics {
       async collect() {
         const s = sources();
         if (!s) return;
-        const rows = await s.db.selectFrom('orders').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('status').execute();
+        const rows = await s.db
+          .selectFrom('orders')
+          .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+          .groupBy('status')
+          .execute();
         this.reset();
         for (const r of rows) this.set({ state: r.status }, r.n);
       },
@@ -89,7 +93,9 @@ export class Metrics {
           if (s) this.set(read(s));
         },
       });
-    gaugeFrom('ticketing_socketio_connections', 'Socket.IO clients connected to this instance', (s) => s.socketConnections());
+    gaugeFrom('ticketing_socketio_connections', 'Socket.IO clients connected to this instance', (s) =>
+      s.socketConnections(),
+    );
     gaugeFrom('ticketing_db_pool_connections', 'Database pool connections open', (s) => s.pool.totalCount);
     gaugeFrom('ticketing_db_pool_idle', 'Database pool connections idle', (s) => s.pool.idleCount);
     gaugeFrom('ticketing_db_pool_waiting', 'Requests waiting for a database connection', (s) => s.pool.waitingCount);

@@ -116,7 +116,9 @@ function buildFactory(settings: RateLimitSettings, pool: pg.Pool, logger: Logger
     const client = createClient({ url: settings.redisUrl });
     client.on('error', (err) => logger.warn({ err }, 'rate-limit redis client error'));
     // Commands sent before the connection is up wait in the client's queue.
-    const connecting = client.connect().catch((err: unknown) => logger.warn({ err }, 'rate-limit redis connect failed'));
+    const connecting = client
+      .connect()
+      .catch((err: unknown) => logger.warn({ err }, 'rate-limit redis connect failed'));
     return Object.assign(
       (name: string, points: number, duration: number) =>
         new RateLimiterRedis({

@@ -15,12 +15,12 @@ export function presentOrder(order: OrderWithItems): OrderDto {
     tickets: [...order.items]
       .sort((a, b) => a.category_name.localeCompare(b.category_name) || a.category_id.localeCompare(b.category_id))
       .map((item) => ({
-      categoriaId: item.category_id,
-      nombre: item.category_name,
-      cantidad: item.quantity,
-      precioUnitario: fromCents(item.unit_price_cents),
-      subtotal: fromCents(item.unit_price_cents * item.quantity),
-    })),
+        categoriaId: item.category_id,
+        nombre: item.category_name,
+        cantidad: item.quantity,
+        precioUnitario: fromCents(item.unit_price_cents),
+        subtotal: fromCents(item.unit_price_cents * item.quantity),
+      })),
     total: fromCents(order.total_cents),
     expiraEn: order.expires_at.toISOString(),
     ...(order.transaction_id && order.confirmed_at
@@ -30,7 +30,10 @@ export function presentOrder(order: OrderWithItems): OrderDto {
             transactionId: order.transaction_id,
             confirmadoEn: order.confirmed_at.toISOString(),
             // Orders confirmed before providers existed were simulated.
-            proveedor: order.payment_provider && isOneOf(PAYMENT_PROVIDERS, order.payment_provider) ? order.payment_provider : 'simulated',
+            proveedor:
+              order.payment_provider && isOneOf(PAYMENT_PROVIDERS, order.payment_provider)
+                ? order.payment_provider
+                : 'simulated',
             ...(order.refunded_at ? { reembolsadoEn: order.refunded_at.toISOString() } : {}),
           },
         }

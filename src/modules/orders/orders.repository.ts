@@ -92,7 +92,9 @@ export class OrderRepository {
   async reserve(order: NewOrder): Promise<ReservationResult> {
     const lines = JSON.stringify(order.lines.map((l) => ({ category_id: l.categoryId, quantity: l.quantity })));
     try {
-      const { rows } = await this.pool.query<Omit<OrderRow, 'items'> & { items: Array<Omit<OrderItemRow, 'order_id'>> }>({
+      const { rows } = await this.pool.query<
+        Omit<OrderRow, 'items'> & { items: Array<Omit<OrderItemRow, 'order_id'>> }
+      >({
         name: 'reserve_order',
         text: 'SELECT * FROM reserve_order($1, $2, $3::jsonb, $4, $5, $6, $7)',
         values: [
@@ -126,11 +128,19 @@ export class OrderRepository {
         return { ok: false, reason, positions: (detail ?? '').split(',').map(Number) };
       }
       if (reason === 'SALES_CLOSED') {
-        const closed = JSON.parse(detail ?? '[]') as Array<{ category_id: string; sales_start: string | null; sales_end: string | null }>;
+        const closed = JSON.parse(detail ?? '[]') as Array<{
+          category_id: string;
+          sales_start: string | null;
+          sales_end: string | null;
+        }>;
         return {
           ok: false,
           reason,
-          closed: closed.map((c) => ({ categoryId: c.category_id, salesStart: toDate(c.sales_start), salesEnd: toDate(c.sales_end) })),
+          closed: closed.map((c) => ({
+            categoryId: c.category_id,
+            salesStart: toDate(c.sales_start),
+            salesEnd: toDate(c.sales_end),
+          })),
         };
       }
       if (reason === 'LIMIT_EXCEEDED') {

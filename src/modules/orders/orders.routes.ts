@@ -35,7 +35,11 @@ export function orderRoutes(deps: {
     if (header !== undefined) {
       const parsed = idempotencyKey.safeParse(header);
       if (!parsed.success) {
-        throw new AppError('VALIDATION_ERROR', 'Invalid Idempotency-Key header', validationDetails(parsed.error, 'headers'));
+        throw new AppError(
+          'VALIDATION_ERROR',
+          'Invalid Idempotency-Key header',
+          validationDetails(parsed.error, 'headers'),
+        );
       }
       key = parsed.data;
     }

@@ -92,7 +92,11 @@ export class OrderService {
     const requested = input.tickets.reduce((sum, t) => sum + t.cantidad, 0);
     if (requested > this.settings.maxTicketsPerOrder) {
       throw new AppError('VALIDATION_ERROR', `At most ${this.settings.maxTicketsPerOrder} tickets per order`, [
-        { in: 'body', path: 'tickets', message: `the quantities add up to ${requested}, over the limit of ${this.settings.maxTicketsPerOrder}` },
+        {
+          in: 'body',
+          path: 'tickets',
+          message: `the quantities add up to ${requested}, over the limit of ${this.settings.maxTicketsPerOrder}`,
+        },
       ]);
     }
     const eventId = input.eventoId.toLowerCase();
@@ -143,7 +147,12 @@ export class OrderService {
     if (provider.verifiesPayments) {
       // Ask the provider first, outside any transaction; only a live hold is worth the call.
       const order = await this.orders.findById(orderId);
-      if (order && order.user_id === user.id && order.status === 'RESERVED' && order.expires_at.getTime() > Date.now()) {
+      if (
+        order &&
+        order.user_id === user.id &&
+        order.status === 'RESERVED' &&
+        order.expires_at.getTime() > Date.now()
+      ) {
         verified = await this.payments.verify(order, payment.transactionId);
       }
     }
@@ -168,7 +177,8 @@ export class OrderService {
     if (confirmed) {
       this.publishStatus(confirmed);
       // The capture follows the commit; a failure is recorded and retried by the payments job.
-      if (verified?.status === 'requires_capture') void this.payments.afterCommit([confirmed.payment_row_id]).catch(() => undefined);
+      if (verified?.status === 'requires_capture')
+        void this.payments.afterCommit([confirmed.payment_row_id]).catch(() => undefined);
       return this.get(user, orderId);
     }
 
@@ -263,7 +273,10 @@ export class OrderService {
 
   private async replay(previous: OrderRow, hash: string): Promise<OrderDto> {
     if (previous.request_hash !== hash) {
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different order request');
+      throw new AppError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used for a different order request',
+      );
     }
     const order = (await this.orders.findById(previous.id)) as OrderWithItems;
     return presentOrder(order);
@@ -283,7 +296,11 @@ export class OrderService {
         return new AppError(
           'VALIDATION_ERROR',
           'Every category must belong to the event',
-          result.positions.map((i) => ({ in: 'body', path: `tickets.${i}.categoriaId`, message: 'is not a category of this event' })),
+          result.positions.map((i) => ({
+            in: 'body',
+            path: `tickets.${i}.categoriaId`,
+            message: 'is not a category of this event',
+          })),
         );
       case 'INSUFFICIENT_STOCK':
         return this.insufficientStock(eventId, lines);
@@ -300,7 +317,10 @@ export class OrderService {
 
   private async insufficientStock(eventId: string, lines: RequestedLine[]): Promise<AppError> {
     const stamps = new Map(lines.map((l) => [l.categoryId, this.soldOut.stamp(l.categoryId)]));
-    const state = await this.stock.saleState(this.db, lines.map((l) => l.categoryId));
+    const state = await this.stock.saleState(
+      this.db,
+      lines.map((l) => l.categoryId),
+    );
     for (const l of lines) {
       const category = state.get(l.categoryId);
       if (category && category.available === 0) {
@@ -319,7 +339,6 @@ export class OrderService {
     const short = all.filter((l) => l.solicitadas > l.disponibles);
     return new AppError('INSUFFICIENT_STOCK', 'Not enough tickets left for this order', short.length > 0 ? short : all);
   }
-
 
   private publishStatus(order: OrderRow): void {
     this.bus.publish('order.status-changed', {

@@ -59,7 +59,9 @@ export class PaymentRepository {
       })
       .onConflict((oc) =>
         overwrite
-          ? oc.columns(['provider', 'provider_id']).doUpdateSet({ state: intent.status, updated_at: sql`clock_timestamp()` })
+          ? oc
+              .columns(['provider', 'provider_id'])
+              .doUpdateSet({ state: intent.status, updated_at: sql`clock_timestamp()` })
           : oc.columns(['provider', 'provider_id']).doNothing(),
       )
       .execute();
@@ -165,7 +167,12 @@ export class PaymentRepository {
   async releaseAll(trx: Transaction<DB>, orderId: string): Promise<number[]> {
     const rows = await trx
       .updateTable('payments')
-      .set({ wanted: 'release', attempts: 0, next_attempt_at: sql`clock_timestamp()`, updated_at: sql`clock_timestamp()` })
+      .set({
+        wanted: 'release',
+        attempts: 0,
+        next_attempt_at: sql`clock_timestamp()`,
+        updated_at: sql`clock_timestamp()`,
+      })
       .where('order_id', '=', orderId)
       .where('kind', '=', 'payment')
       .where('state', 'not in', ['canceled', 'refunded'])
@@ -305,6 +312,10 @@ export class PaymentRepository {
       .where('kind', '=', 'payment')
       .where('provider_id', '=', order.transaction_id ?? '')
       .execute();
-    await trx.updateTable('orders').set({ refunded_at: sql`clock_timestamp()` }).where('id', '=', order.id).execute();
+    await trx
+      .updateTable('orders')
+      .set({ refunded_at: sql`clock_timestamp()` })
+      .where('id', '=', order.id)
+      .execute();
   }
 }

@@ -99,7 +99,8 @@ export class PaymentService {
    */
   async verify(order: OrderRow, transactionId: string): Promise<ProviderIntent | undefined> {
     if (!this.provider.verifiesPayments) return undefined;
-    const refuse = (why: string) => new AppError('PAYMENT_REQUIRED', `The payment provider does not report this order as paid: ${why}`);
+    const refuse = (why: string) =>
+      new AppError('PAYMENT_REQUIRED', `The payment provider does not report this order as paid: ${why}`);
     const row = await this.payments.findPayment(order.id, this.provider.name, transactionId);
     if (!row) throw refuse('transactionId is not the paymentId of this order (POST /api/orders/:id/payment)');
     let intent: ProviderIntent;
@@ -145,7 +146,10 @@ export class PaymentService {
       if (row.wanted === 'capture') await this.capture(row);
       else await this.release(row);
     } catch (error) {
-      this.logger.warn({ err: error, paymentId: row.provider_id, wanted: row.wanted }, 'payment provider call failed; will retry');
+      this.logger.warn(
+        { err: error, paymentId: row.provider_id, wanted: row.wanted },
+        'payment provider call failed; will retry',
+      );
       await this.payments.failed(row.id, errorText(error));
     }
   }
@@ -160,7 +164,10 @@ export class PaymentService {
       const intent = await this.provider.retrieveIntent(row.provider_id);
       if (intent.status !== 'succeeded' && intent.status !== 'canceled') throw error;
       if (intent.status === 'canceled') {
-        this.logger.error({ paymentId: row.provider_id, orderId: row.order_id }, 'confirmed order whose payment can no longer be captured');
+        this.logger.error(
+          { paymentId: row.provider_id, orderId: row.order_id },
+          'confirmed order whose payment can no longer be captured',
+        );
       }
       await this.payments.done(row.id, 'capture', intent.status);
     }
@@ -195,14 +202,18 @@ export class PaymentService {
       throw error;
     }
     const intent = PAYMENT_EVENTS.has(event.type) ? event.intent : undefined;
-    const orderId = intent?.orderId && /^[0-9a-f-]{36}$/i.test(intent.orderId) ? intent.orderId.toLowerCase() : undefined;
+    const orderId =
+      intent?.orderId && /^[0-9a-f-]{36}$/i.test(intent.orderId) ? intent.orderId.toLowerCase() : undefined;
     if (!intent || !orderId) {
       // Irrelevant to us: remembered so a redelivery is recognized, answered 2xx so it is not retried.
-      await this.db.transaction().execute((trx) => this.payments.claimEvent(trx, this.provider.name, event.id, event.type, null));
+      await this.db
+        .transaction()
+        .execute((trx) => this.payments.claimEvent(trx, this.provider.name, event.id, event.type, null));
       return;
     }
     const decision = await this.db.transaction().execute(async (trx): Promise<Decision> => {
-      if (!(await this.payments.claimEvent(trx, this.provider.name, event.id, event.type, null))) return { followUps: [] };
+      if (!(await this.payments.claimEvent(trx, this.provider.name, event.id, event.type, null)))
+        return { followUps: [] };
       const order = await this.payments.lockOrder(trx, orderId);
       if (!order) {
         this.logger.warn({ eventId: event.id, orderId }, 'payment for an unknown order; left to the provider account');
@@ -242,7 +253,9 @@ export class PaymentService {
     const giveBack = intent.status === 'succeeded' ? 'refunded' : 'cancelled';
 
     if (!coversAmount(intent, order.total_cents, this.currency)) {
-      return release(`payment ${intent.id} does not match the order (${intent.amountCents / 100} ${intent.currency}); ${giveBack}`);
+      return release(
+        `payment ${intent.id} does not match the order (${intent.amountCents / 100} ${intent.currency}); ${giveBack}`,
+      );
     }
     if (order.status === 'CONFIRMED' || order.confirmed_at) {
       // The same payment again (the other event, or out of order): nothing to do.
@@ -265,7 +278,9 @@ export class PaymentService {
     if (!(await this.payments.retakeStock(trx, order.id))) {
       return release(`late payment refused: the tickets are no longer available; payment ${intent.id} ${giveBack}`);
     }
-    const decision = await confirm(`late payment honoured: payment ${intent.id} arrived after the order was ${order.status}`);
+    const decision = await confirm(
+      `late payment honoured: payment ${intent.id} arrived after the order was ${order.status}`,
+    );
     const quantities = await this.orders.quantitiesByCategory(trx, [order.id]);
     return { ...decision, stockChanged: { eventId: order.event_id, categoryIds: [...quantities.keys()] } };
   }

@@ -1,5 +1,11 @@
 import Stripe from 'stripe';
-import { InvalidSignature, ProviderRequestError, ProviderUnavailable, type PaymentProvider, type ProviderIntent } from './provider';
+import {
+  InvalidSignature,
+  ProviderRequestError,
+  ProviderUnavailable,
+  type PaymentProvider,
+  type ProviderIntent,
+} from './provider';
 
 export interface StripeSettings {
   secretKey: string;
@@ -57,7 +63,9 @@ export class StripeProvider implements PaymentProvider {
         throw new ProviderRequestError(error.message, error.code, error.statusCode);
       }
       // Outages, and our own misconfiguration (a wrong key): never the client's fault.
-      throw new ProviderUnavailable(`Stripe: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ProviderUnavailable(`Stripe: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -82,11 +90,15 @@ export class StripeProvider implements PaymentProvider {
   }
 
   async capture(id: string): Promise<ProviderIntent> {
-    return toIntent(await this.call(() => this.stripe.paymentIntents.capture(id, {}, { idempotencyKey: `capture-${id}` })));
+    return toIntent(
+      await this.call(() => this.stripe.paymentIntents.capture(id, {}, { idempotencyKey: `capture-${id}` })),
+    );
   }
 
   async cancel(id: string): Promise<ProviderIntent> {
-    return toIntent(await this.call(() => this.stripe.paymentIntents.cancel(id, {}, { idempotencyKey: `cancel-${id}` })));
+    return toIntent(
+      await this.call(() => this.stripe.paymentIntents.cancel(id, {}, { idempotencyKey: `cancel-${id}` })),
+    );
   }
 
   async refund(intentId: string) {

@@ -70,7 +70,8 @@ export class CheckinBroadcaster {
     try {
       const unknown = ids.filter((id) => !this.organizerOf.has(id));
       if (unknown.length > 0) {
-        for (const [eventId, organizerId] of await this.counts.organizers(unknown)) this.organizerOf.set(eventId, organizerId);
+        for (const [eventId, organizerId] of await this.counts.organizers(unknown))
+          this.organizerOf.set(eventId, organizerId);
       }
       const watched = ids.filter((id) => {
         const organizer = this.organizerOf.get(id);

@@ -27,7 +27,11 @@ export class JoinGuard {
     bus: DomainEvents,
     readonly limits: { joinsPer10s: number; maxEventRooms: number },
   ) {
-    this.joins = new RateLimiterMemory({ keyPrefix: 'socket-join', points: limits.joinsPer10s, duration: JOIN_WINDOW_SECONDS });
+    this.joins = new RateLimiterMemory({
+      keyPrefix: 'socket-join',
+      points: limits.joinsPer10s,
+      duration: JOIN_WINDOW_SECONDS,
+    });
     this.unsubscribe = bus.subscribe('event.catalog-changed', ({ eventId }) => {
       this.exists.delete(eventId);
       this.missing.delete(eventId);

@@ -53,7 +53,6 @@ export interface Realtime {
   close(): Promise<void>;
 }
 
-
 const fail = (code: Extract<Ack, { ok: false }>['error']['code'], message: string): Ack => ({
   ok: false,
   error: { code, message },
@@ -192,14 +191,20 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
       handle(log, async (payload) => {
         // Every attempt counts, valid or not; past the rate the answer costs no parsing or lookup.
         if (!(await guard.allowJoin(socket.id))) {
-          return fail('RATE_LIMITED', `At most ${joinsPer10s} joins per ${JOIN_WINDOW_SECONDS} s on one connection; wait and retry`);
+          return fail(
+            'RATE_LIMITED',
+            `At most ${joinsPer10s} joins per ${JOIN_WINDOW_SECONDS} s on one connection; wait and retry`,
+          );
         }
         const parsed = joinEventPayload.safeParse(payload);
         if (!parsed.success) return fail('VALIDATION_ERROR', 'eventId must be a UUID');
         const eventId = parsed.data.eventId.toLowerCase();
         const room = eventRoom(eventId);
         if (!socket.rooms.has(room) && eventRoomCount(socket) >= maxEventRooms) {
-          return fail('LIMIT_EXCEEDED', `A connection follows at most ${maxEventRooms} events at once; leave one first`);
+          return fail(
+            'LIMIT_EXCEEDED',
+            `A connection follows at most ${maxEventRooms} events at once; leave one first`,
+          );
         }
         if (!(await guard.eventExists(eventId))) return fail('NOT_FOUND', 'Event not found');
         await socket.join(room);
@@ -264,7 +269,9 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     bus.subscribe('order.status-changed', (o) => {
       if (o.status === 'CONFIRMED' || o.status === 'CANCELLED') checkins.changedLocally(o.eventId);
     }),
-    bus.subscribe('event.updated', (e) => io.to(eventRoom(e.eventId)).emit('event:update', { eventoId: e.eventId, cambios: e.changes })),
+    bus.subscribe('event.updated', (e) =>
+      io.to(eventRoom(e.eventId)).emit('event:update', { eventoId: e.eventId, cambios: e.changes }),
+    ),
   ];
 
   await ready();

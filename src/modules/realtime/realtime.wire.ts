@@ -15,7 +15,10 @@ export const joinUserPayload = z.object({ userId: id });
 export const ack = z.union([
   z.object({ ok: z.literal(true) }).strict(),
   z
-    .object({ ok: z.literal(false), error: z.object({ code: z.enum(SOCKET_ACK_ERROR_CODES), message: z.string() }).strict() })
+    .object({
+      ok: z.literal(false),
+      error: z.object({ code: z.enum(SOCKET_ACK_ERROR_CODES), message: z.string() }).strict(),
+    })
     .strict(),
 ]);
 export type Ack = z.infer<typeof ack>;

@@ -1,10 +1,6 @@
 import type { Logger } from '../../shared/logger';
 import type { RealtimeRepository } from './realtime.repository';
-import {
-  eventRoom,
-  type IO,
-} from './realtime.events';
-
+import { eventRoom, type IO } from './realtime.events';
 
 /**
  * Pushes `ticket:stock-update` to this instance's own clients, coalesced per category.

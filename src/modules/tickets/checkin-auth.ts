@@ -25,18 +25,26 @@ export class DeviceTokens {
   private readonly key: crypto.KeyObject;
 
   constructor(jwtSecret: string) {
-    this.key = crypto.createSecretKey(Buffer.from(crypto.hkdfSync('sha256', jwtSecret, 'ticketing', 'checkin-device-token/v1', 32)));
+    this.key = crypto.createSecretKey(
+      Buffer.from(crypto.hkdfSync('sha256', jwtSecret, 'ticketing', 'checkin-device-token/v1', 32)),
+    );
   }
 
   sign(tokenId: string, eventId: string, expiresAt: Date): string {
     const exp = Math.floor(expiresAt.getTime() / 1000);
-    return DEVICE_TOKEN_PREFIX + jwt.sign({ evt: eventId, exp }, this.key, { algorithm: 'HS256', subject: tokenId, audience: AUDIENCE });
+    return (
+      DEVICE_TOKEN_PREFIX +
+      jwt.sign({ evt: eventId, exp }, this.key, { algorithm: 'HS256', subject: tokenId, audience: AUDIENCE })
+    );
   }
 
   verify(token: string): { tokenId: string; eventId: string } {
     let payload: string | jwt.JwtPayload;
     try {
-      payload = jwt.verify(token.slice(DEVICE_TOKEN_PREFIX.length), this.key, { algorithms: ['HS256'], audience: AUDIENCE });
+      payload = jwt.verify(token.slice(DEVICE_TOKEN_PREFIX.length), this.key, {
+        algorithms: ['HS256'],
+        audience: AUDIENCE,
+      });
     } catch (error) {
       throw unauthorized(error instanceof jwt.TokenExpiredError ? 'Check-in token expired' : 'Invalid token');
     }
@@ -63,7 +71,8 @@ export function requireCheckinAccess(auth: Authenticator, devices: DeviceTokens)
     if (!token) throw unauthorized('Missing bearer token');
     if (token.startsWith(DEVICE_TOKEN_PREFIX)) {
       const device = devices.verify(token);
-      if (device.eventId !== String(req.params.id).toLowerCase()) throw forbidden('This check-in token is for another event');
+      if (device.eventId !== String(req.params.id).toLowerCase())
+        throw forbidden('This check-in token is for another event');
       req.checkinActor = { kind: 'device', ...device };
       return next();
     }

@@ -95,7 +95,9 @@ export class SigningKeys {
     try {
       return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
     } catch {
-      throw new Error(`The signing key of event ${eventId} does not decrypt: TICKET_SIGNING_SECRET is not the one it was made with`);
+      throw new Error(
+        `The signing key of event ${eventId} does not decrypt: TICKET_SIGNING_SECRET is not the one it was made with`,
+      );
     }
   }
 }

@@ -14,7 +14,9 @@ export const ticketResponse = z
     eventoId: id,
     categoriaId: id,
     categoriaNombre: z.string(),
-    estado: z.enum(TICKET_STATUSES).describe('VALIDO, USADO (checked in) or ANULADO (its order was cancelled or refunded)'),
+    estado: z
+      .enum(TICKET_STATUSES)
+      .describe('VALIDO, USADO (checked in) or ANULADO (its order was cancelled or refunded)'),
     codigo: z
       .string()
       .regex(/^[A-Z2-7]{156}$/)
@@ -27,7 +29,10 @@ export const ticketResponse = z
   .strict()
   .meta({ id: 'Ticket' });
 
-const checkinResponse = z.object({ resultado: z.literal('ADMITIDO'), ticket: ticketResponse }).strict().meta({ id: 'Checkin' });
+const checkinResponse = z
+  .object({ resultado: z.literal('ADMITIDO'), ticket: ticketResponse })
+  .strict()
+  .meta({ id: 'Checkin' });
 const syncResponse = z
   .object({
     resultados: z.array(
@@ -46,7 +51,11 @@ const keyResponse = z
   .strict()
   .meta({ id: 'CheckinKey' });
 const deviceTokenResponse = z
-  .object({ id, token: z.string().describe('Bearer token for POST …/checkins and …/checkins/sync of this event only'), expiraEn: timestamp })
+  .object({
+    id,
+    token: z.string().describe('Bearer token for POST …/checkins and …/checkins/sync of this event only'),
+    expiraEn: timestamp,
+  })
   .strict()
   .meta({ id: 'CheckinToken' });
 
@@ -58,12 +67,86 @@ const SYNC_RULES =
   'DUPLICADO, scans of voided tickets ANULADO, and forged, unknown or other events’ codes INVALIDO. A scan time in the future counts as now.';
 
 export const TICKET_ENDPOINTS: Endpoint[] = [
-  { method: 'get', path: '/api/orders/:id/tickets', tag: 'Tickets', summary: 'The tickets of an order (empty unless CONFIRMED)', access: 'its buyer, ADMIN', params: ['id'], ok: { status: 200, schema: z.array(ticketResponse), description: 'One ticket per admission' }, errors: ['UNAUTHORIZED', 'NOT_FOUND'] },
-  { method: 'get', path: '/api/tickets/:id/qr.svg', tag: 'Tickets', summary: 'The QR code of a ticket’s codigo, as image/svg+xml', access: 'the ticket’s buyer, ADMIN', params: ['id'], ok: { status: 200, description: 'SVG image' }, errors: ['UNAUTHORIZED', 'NOT_FOUND'] },
-  { method: 'get', path: '/api/events/:id/checkin-key', tag: 'Check-in', summary: 'The event’s Ed25519 public key, to verify codes offline', params: ['id'], ok: { status: 200, schema: keyResponse, description: 'The public key' }, errors: ['NOT_FOUND'] },
-  { method: 'post', path: '/api/events/:id/checkins', tag: 'Check-in', summary: 'Admit a ticket: one statement decides, so a ticket scanned at several doors at once is admitted once', access: DOOR, params: ['id'], body: checkinBody, ok: { status: 200, schema: checkinResponse, description: 'Admitted' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'ALREADY_CHECKED_IN', 'TICKET_REVOKED'] },
-  { method: 'post', path: '/api/events/:id/checkins/sync', tag: 'Check-in', summary: SYNC_RULES, access: DOOR, params: ['id'], body: syncBody, ok: { status: 200, schema: syncResponse, description: 'One result per scan, in the order sent' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
-  { method: 'get', path: '/api/events/:id/checkins/stats', tag: 'Check-in', summary: 'Issued and admitted tickets, in total and per category', access: 'the event organizer, ADMIN', params: ['id'], ok: { status: 200, schema: statsResponse, description: 'Counts' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
-  { method: 'post', path: '/api/events/:id/checkin-tokens', tag: 'Check-in', summary: 'A bearer token for a door device: check-in of this event only, until expiraEn or revocation', access: 'the event organizer, ADMIN', params: ['id'], body: checkinTokenBody, ok: { status: 201, schema: deviceTokenResponse, description: 'Created' }, errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
-  { method: 'delete', path: '/api/events/:id/checkin-tokens/:tokenId', tag: 'Check-in', summary: 'Revoke a door device’s token, at once', access: 'the event organizer, ADMIN', params: ['id', 'tokenId'], ok: { status: 204, description: 'Revoked' }, errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'] },
+  {
+    method: 'get',
+    path: '/api/orders/:id/tickets',
+    tag: 'Tickets',
+    summary: 'The tickets of an order (empty unless CONFIRMED)',
+    access: 'its buyer, ADMIN',
+    params: ['id'],
+    ok: { status: 200, schema: z.array(ticketResponse), description: 'One ticket per admission' },
+    errors: ['UNAUTHORIZED', 'NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/api/tickets/:id/qr.svg',
+    tag: 'Tickets',
+    summary: 'The QR code of a ticket’s codigo, as image/svg+xml',
+    access: 'the ticket’s buyer, ADMIN',
+    params: ['id'],
+    ok: { status: 200, description: 'SVG image' },
+    errors: ['UNAUTHORIZED', 'NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/api/events/:id/checkin-key',
+    tag: 'Check-in',
+    summary: 'The event’s Ed25519 public key, to verify codes offline',
+    params: ['id'],
+    ok: { status: 200, schema: keyResponse, description: 'The public key' },
+    errors: ['NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/api/events/:id/checkins',
+    tag: 'Check-in',
+    summary: 'Admit a ticket: one statement decides, so a ticket scanned at several doors at once is admitted once',
+    access: DOOR,
+    params: ['id'],
+    body: checkinBody,
+    ok: { status: 200, schema: checkinResponse, description: 'Admitted' },
+    errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'ALREADY_CHECKED_IN', 'TICKET_REVOKED'],
+  },
+  {
+    method: 'post',
+    path: '/api/events/:id/checkins/sync',
+    tag: 'Check-in',
+    summary: SYNC_RULES,
+    access: DOOR,
+    params: ['id'],
+    body: syncBody,
+    ok: { status: 200, schema: syncResponse, description: 'One result per scan, in the order sent' },
+    errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  {
+    method: 'get',
+    path: '/api/events/:id/checkins/stats',
+    tag: 'Check-in',
+    summary: 'Issued and admitted tickets, in total and per category',
+    access: 'the event organizer, ADMIN',
+    params: ['id'],
+    ok: { status: 200, schema: statsResponse, description: 'Counts' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  {
+    method: 'post',
+    path: '/api/events/:id/checkin-tokens',
+    tag: 'Check-in',
+    summary: 'A bearer token for a door device: check-in of this event only, until expiraEn or revocation',
+    access: 'the event organizer, ADMIN',
+    params: ['id'],
+    body: checkinTokenBody,
+    ok: { status: 201, schema: deviceTokenResponse, description: 'Created' },
+    errors: ['VALIDATION_ERROR', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
+  {
+    method: 'delete',
+    path: '/api/events/:id/checkin-tokens/:tokenId',
+    tag: 'Check-in',
+    summary: 'Revoke a door device’s token, at once',
+    access: 'the event organizer, ADMIN',
+    params: ['id', 'tokenId'],
+    ok: { status: 204, description: 'Revoked' },
+    errors: ['UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND'],
+  },
 ];

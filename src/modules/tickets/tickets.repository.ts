@@ -68,7 +68,12 @@ export class TicketRepository {
 
   /** Why an admission did not happen. A new statement, so it sees the admission that won. */
   async refusal(ticketId: string, eventId: string, gate: Gate): Promise<Refusal> {
-    const { rows } = await this.pool.query<{ gate_open: boolean; status: TicketStatus | null; checked_in_at: Date | null; door: string | null }>({
+    const { rows } = await this.pool.query<{
+      gate_open: boolean;
+      status: TicketStatus | null;
+      checked_in_at: Date | null;
+      door: string | null;
+    }>({
       name: 'checkin_refusal',
       text: `SELECT (${GATE_OPEN('$3', '$4', '$2')}) AS gate_open, t.status, t.checked_in_at, t.door
              FROM (SELECT 1) AS one LEFT JOIN tickets t ON t.id = $1 AND t.event_id = $2`,
@@ -112,7 +117,9 @@ export class TicketRepository {
   }
 
   async organizerOf(eventId: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ organizer_id: string }>('SELECT organizer_id FROM events WHERE id = $1', [eventId]);
+    const { rows } = await this.pool.query<{ organizer_id: string }>('SELECT organizer_id FROM events WHERE id = $1', [
+      eventId,
+    ]);
     return rows[0]?.organizer_id;
   }
 
@@ -175,10 +182,18 @@ export class TicketRepository {
    * ticket is VALIDO, or if it was admitted later than this scan (the admission moves back to
    * the earlier scan, so the outcome does not depend on which device synced first).
    */
-  async sync(eventId: string, scans: ScanToRecord[]): Promise<{ results: Map<string, { result: SyncResult; ticketId: string | null }>; admitted: number }> {
+  async sync(
+    eventId: string,
+    scans: ScanToRecord[],
+  ): Promise<{ results: Map<string, { result: SyncResult; ticketId: string | null }>; admitted: number }> {
     return this.db.transaction().execute(async (trx) => {
       const json = JSON.stringify(
-        scans.map((s) => ({ nonce: s.nonce, ticket_id: s.ticketId, scanned_at: s.scannedAt.toISOString(), door: s.door })),
+        scans.map((s) => ({
+          nonce: s.nonce,
+          ticket_id: s.ticketId,
+          scanned_at: s.scannedAt.toISOString(),
+          door: s.door,
+        })),
       );
       const inserted = await sql<{ nonce: string }>`
         INSERT INTO checkin_scans (event_id, nonce, ticket_id, scanned_at, door, result)
@@ -193,7 +208,9 @@ export class TicketRepository {
       const repeated = scans.filter((s) => !fresh.has(s.nonce)).map((s) => s.nonce);
       if (repeated.length > 0) {
         const earlier = await sql<{ nonce: string; result: SyncResult; ticket_id: string | null }>`
-          SELECT nonce, result, ticket_id FROM checkin_scans WHERE event_id = ${eventId} AND nonce = ANY(${repeated}::text[])`.execute(trx);
+          SELECT nonce, result, ticket_id FROM checkin_scans WHERE event_id = ${eventId} AND nonce = ANY(${repeated}::text[])`.execute(
+          trx,
+        );
         for (const r of earlier.rows) results.set(r.nonce, { result: r.result, ticketId: r.ticket_id });
       }
 
@@ -213,7 +230,8 @@ export class TicketRepository {
       for (const s of newScans) {
         if (!s.ticketId || !tickets.has(s.ticketId)) continue;
         const best = earliest.get(s.ticketId);
-        if (!best || s.scannedAt < best.scannedAt || (+s.scannedAt === +best.scannedAt && s.nonce < best.nonce)) earliest.set(s.ticketId, s);
+        if (!best || s.scannedAt < best.scannedAt || (+s.scannedAt === +best.scannedAt && s.nonce < best.nonce))
+          earliest.set(s.ticketId, s);
       }
       const admissions: ScanToRecord[] = [];
       for (const [ticketId, scan] of earliest) {
@@ -223,12 +241,20 @@ export class TicketRepository {
       const winners = new Set(admissions.map((a) => a.nonce));
       for (const s of newScans) {
         const t = s.ticketId ? tickets.get(s.ticketId) : undefined;
-        const result: SyncResult = !t ? 'INVALIDO' : winners.has(s.nonce) ? 'ADMITIDO' : t.status === 'ANULADO' ? 'ANULADO' : 'DUPLICADO';
+        const result: SyncResult = !t
+          ? 'INVALIDO'
+          : winners.has(s.nonce)
+            ? 'ADMITIDO'
+            : t.status === 'ANULADO'
+              ? 'ANULADO'
+              : 'DUPLICADO';
         results.set(s.nonce, { result, ticketId: t ? s.ticketId : null });
       }
 
       if (admissions.length > 0) {
-        const admitted = JSON.stringify(admissions.map((a) => ({ id: a.ticketId, at: a.scannedAt.toISOString(), door: a.door })));
+        const admitted = JSON.stringify(
+          admissions.map((a) => ({ id: a.ticketId, at: a.scannedAt.toISOString(), door: a.door })),
+        );
         await sql`
           UPDATE tickets t SET status = 'USADO', checked_in_at = x.at, door = x.door
           FROM jsonb_to_recordset(${admitted}::jsonb) AS x(id uuid, at timestamptz, door text)

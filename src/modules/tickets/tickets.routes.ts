@@ -10,13 +10,21 @@ import { checkinBody, checkinTokenBody, syncBody } from './tickets.schemas';
 import type { TicketService } from './tickets.service';
 
 /** Tickets, their QR codes and check-in at the door; mounted at /api. */
-export function ticketRoutes(deps: { tickets: TicketService; orders: OrderService; auth: Authenticator; devices: DeviceTokens }): Router {
+export function ticketRoutes(deps: {
+  tickets: TicketService;
+  orders: OrderService;
+  auth: Authenticator;
+  devices: DeviceTokens;
+}): Router {
   const router = Router();
   const auth = requireAuth(deps.auth);
   const organizer = [auth, requireRole(...ROLE_GATES.manageEvents)];
   const eventId = (req: Request) => idParam(req, 'id', 'Event');
   // The event id is checked first: a malformed one is a 404 whoever asks.
-  const door: RequestHandler[] = [(req, _res, next) => (eventId(req), next()), requireCheckinAccess(deps.auth, deps.devices)];
+  const door: RequestHandler[] = [
+    (req, _res, next) => (eventId(req), next()),
+    requireCheckinAccess(deps.auth, deps.devices),
+  ];
 
   router.post('/events/:id/checkins', ...door, async (req, res) => {
     res.json(await deps.tickets.checkIn(checkinActor(req), eventId(req), parseBody(checkinBody, req)));
@@ -35,7 +43,9 @@ export function ticketRoutes(deps: { tickets: TicketService; orders: OrderServic
   });
 
   router.post('/events/:id/checkin-tokens', ...organizer, async (req, res) => {
-    res.status(201).json(await deps.tickets.createDeviceToken(caller(req), eventId(req), parseBody(checkinTokenBody, req)));
+    res
+      .status(201)
+      .json(await deps.tickets.createDeviceToken(caller(req), eventId(req), parseBody(checkinTokenBody, req)));
   });
 
   router.delete('/events/:id/checkin-tokens/:tokenId', ...organizer, async (req, res) => {

@@ -17,7 +17,9 @@ export const syncBody = z.object({
     .array(
       z.object({
         codigo: code,
-        escaneadoEn: z.iso.datetime({ offset: true }).describe('When the device scanned it (a time in the future counts as now)'),
+        escaneadoEn: z.iso
+          .datetime({ offset: true })
+          .describe('When the device scanned it (a time in the future counts as now)'),
         puerta: door.optional(),
         nonce: z
           .string()
@@ -31,7 +33,19 @@ export const syncBody = z.object({
 export type SyncInput = z.infer<typeof syncBody>;
 
 export const checkinTokenBody = z.object({
-  etiqueta: z.string().trim().min(1).max(100).refine(noNul, NO_NUL_MESSAGE).optional().describe('A name for the device'),
-  horas: z.number().positive().max(24 * 30).optional().describe('Lifetime in hours (default 24, at most 720)'),
+  etiqueta: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .refine(noNul, NO_NUL_MESSAGE)
+    .optional()
+    .describe('A name for the device'),
+  horas: z
+    .number()
+    .positive()
+    .max(24 * 30)
+    .optional()
+    .describe('Lifetime in hours (default 24, at most 720)'),
 });
 export type CheckinTokenInput = z.infer<typeof checkinTokenBody>;

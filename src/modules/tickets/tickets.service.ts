@@ -110,7 +110,12 @@ export class TicketService {
     return {
       emitidos: rows.reduce((n, r) => n + r.issued, 0),
       admitidos: rows.reduce((n, r) => n + r.admitted, 0),
-      porCategoria: rows.map((r) => ({ categoriaId: r.category_id, nombre: r.name, emitidos: r.issued, admitidos: r.admitted })),
+      porCategoria: rows.map((r) => ({
+        categoriaId: r.category_id,
+        nombre: r.name,
+        emitidos: r.issued,
+        admitidos: r.admitted,
+      })),
     };
   }
 

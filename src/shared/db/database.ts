@@ -60,7 +60,9 @@ export function createDatabase(options: PoolOptions, logger: Logger): DatabaseHa
   );
   // A connection lost while checked out fails its query; this keeps the stray 'error' event that
   // pg may emit as well from becoming an uncaught exception.
-  pool.on('connect', (client) => client.on('error', (error) => logger.debug({ err: error }, 'database connection lost')));
+  pool.on('connect', (client) =>
+    client.on('error', (error) => logger.debug({ err: error }, 'database connection lost')),
+  );
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -30,7 +30,13 @@ async function idOf(user: string): Promise<RunAs | undefined> {
     const [uid, gid, groups] = await Promise.all(
       ['-u', '-g', '-G'].map((flag) => run('id', [flag, user]).then(({ stdout }) => stdout.trim())),
     );
-    return { uid: Number(uid), gid: Number(gid), groups: groups!.split(/\s+/).map(Number), name: user, switchUser: true };
+    return {
+      uid: Number(uid),
+      gid: Number(gid),
+      groups: groups!.split(/\s+/).map(Number),
+      name: user,
+      switchUser: true,
+    };
   } catch {
     return undefined;
   }
@@ -47,7 +53,15 @@ export async function postgresAccount(): Promise<RunAs> {
   if (existing) return existing;
   try {
     await run('groupadd', ['--system', 'postgres']).catch(() => undefined);
-    await run('useradd', ['--system', '--gid', 'postgres', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    await run('useradd', [
+      '--system',
+      '--gid',
+      'postgres',
+      '--no-create-home',
+      '--shell',
+      '/usr/sbin/nologin',
+      'postgres',
+    ]);
   } catch (error) {
     throw new StartupError(
       'permissions',
@@ -56,11 +70,18 @@ export async function postgresAccount(): Promise<RunAs> {
     );
   }
   const created = await idOf('postgres');
-  if (!created) throw new StartupError('permissions', 'The "postgres" system user was created but cannot be looked up. Set DATABASE_URL instead.');
+  if (!created)
+    throw new StartupError(
+      'permissions',
+      'The "postgres" system user was created but cannot be looked up. Set DATABASE_URL instead.',
+    );
   return created;
 }
 
-const firstLine = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0]!.trim();
+const firstLine = (error: unknown) =>
+  String((error as Error)?.message ?? error)
+    .split('\n')[0]!
+    .trim();
 
 /** Whether `account` may search (x) every folder from / down to `target`, and `finalBits` on it. */
 export async function reachable(account: RunAs, target: string, finalBits = 0o1): Promise<boolean> {
@@ -99,7 +120,9 @@ export async function nativeBinaries(override?: string): Promise<{ dir: string; 
     );
   }
   const packageDir = path.resolve(path.dirname(entry), '..');
-  const { version } = JSON.parse(await fs.readFile(path.join(packageDir, 'package.json'), 'utf8')) as { version: string };
+  const { version } = JSON.parse(await fs.readFile(path.join(packageDir, 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return { dir: path.join(packageDir, 'native'), version };
 }
 

@@ -14,13 +14,16 @@ export interface FailureContext {
   exitCode?: number | null;
 }
 
-const WHAT_TO_DO_DATA =
-  'point DATA_DIR at another folder, or set DATABASE_URL to use an existing PostgreSQL';
+const WHAT_TO_DO_DATA = 'point DATA_DIR at another folder, or set DATABASE_URL to use an existing PostgreSQL';
 
 /** PostgreSQL's most telling line: its first FATAL/PANIC/ERROR, else its last line. */
 function keyLine(output: string): string | undefined {
-  const lines = output.split('\n').map((l) => l.trim()).filter(Boolean);
-  const line = lines.find((l) => /\b(FATAL|PANIC):/.test(l)) ?? lines.find((l) => /\b(ERROR|error):/.test(l)) ?? lines.at(-1);
+  const lines = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const line =
+    lines.find((l) => /\b(FATAL|PANIC):/.test(l)) ?? lines.find((l) => /\b(ERROR|error):/.test(l)) ?? lines.at(-1);
   return line?.replace(/^.*?\b(FATAL|PANIC|ERROR|LOG):\s*/, '').slice(0, 300);
 }
 
@@ -40,7 +43,11 @@ export function describeFailure(ctx: FailureContext): StartupError {
         `Free some space, ${WHAT_TO_DO_DATA}.`,
     );
   }
-  if (/could not bind .*Address already in use|could not create any TCP\/IP sockets|lock file ".*\.s\.PGSQL\.\d+\.lock" already exists/i.test(output)) {
+  if (
+    /could not bind .*Address already in use|could not create any TCP\/IP sockets|lock file ".*\.s\.PGSQL\.\d+\.lock" already exists/i.test(
+      output,
+    )
+  ) {
     return new StartupError(
       'port-in-use',
       `Embedded PostgreSQL could not start: port ${port} on 127.0.0.1 is already in use by another program. ` +
@@ -86,7 +93,10 @@ export function describeFailure(ctx: FailureContext): StartupError {
 }
 
 /** A file-system error from preparing the data folder (ours, before PostgreSQL runs). */
-export function describeFolderError(error: unknown, ctx: Omit<FailureContext, 'output' | 'error' | 'step'>): StartupError {
+export function describeFolderError(
+  error: unknown,
+  ctx: Omit<FailureContext, 'output' | 'error' | 'step'>,
+): StartupError {
   if (error instanceof StartupError) return error;
   const err = error as NodeJS.ErrnoException;
   if (err?.code === 'ENOTDIR' || err?.code === 'EEXIST') {

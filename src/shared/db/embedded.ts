@@ -114,7 +114,9 @@ function spawnAs(account: RunAs, program: string, args: string[], logger: Logger
 function completion({ child }: Spawned): Promise<void> {
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(Object.assign(new Error(`exit code ${code}`), { exitCode: code }))));
+    child.once('close', (code) =>
+      code === 0 ? resolve() : reject(Object.assign(new Error(`exit code ${code}`), { exitCode: code })),
+    );
   });
 }
 
@@ -156,7 +158,11 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const linkOrDir = path.join(path.resolve(dir), 'postgres');
   let account: RunAs | undefined;
   let clusterDir = linkOrDir;
-  const context = () => ({ clusterDir, port, account: account?.switchUser ? 'the "postgres" system user' : 'the current user' });
+  const context = () => ({
+    clusterDir,
+    port,
+    account: account?.switchUser ? 'the "postgres" system user' : 'the current user',
+  });
 
   let bin: string;
   let password: string;
@@ -180,7 +186,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     try {
       await initialise(account, bin, clusterDir, password, logger);
     } catch (failure) {
-      const { spawned, error } = failure as { spawned?: Spawned; error?: NodeJS.ErrnoException & { exitCode?: number } };
+      const { spawned, error } = failure as {
+        spawned?: Spawned;
+        error?: NodeJS.ErrnoException & { exitCode?: number };
+      };
       if (!spawned) throw describeFolderError(failure, context());
       const exited = error?.exitCode !== undefined;
       throw describeFailure({
@@ -194,7 +203,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   } else {
     const runningPort = await runningServerPort(clusterDir);
     if (runningPort !== undefined) {
-      logger.warn({ port: runningPort, clusterDir }, 'embedded PostgreSQL already running on this data folder; using it');
+      logger.warn(
+        { port: runningPort, clusterDir },
+        'embedded PostgreSQL already running on this data folder; using it',
+      );
       return { url: url(runningPort), stop: async () => undefined };
     }
   }
@@ -203,8 +215,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     account,
     path.join(bin, 'bin', 'postgres'),
     // TCP on loopback only; no Unix socket (nothing uses it, and it would need a shared folder).
-    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=']
-      .concat(['-c', 'max_connections=200'], extraFlags),
+    ['-D', clusterDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='].concat(
+      ['-c', 'max_connections=200'],
+      extraFlags,
+    ),
     logger,
   );
   const { child } = server;
@@ -214,7 +228,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       child.stdout!.off('data', onData);
       child.stderr!.off('data', onData);
       if (child.exitCode === null) child.kill('SIGQUIT');
-      reject(describeFailure({ ...context(), step: 'postgres', output: server.output(), error, exitCode: child.exitCode }));
+      reject(
+        describeFailure({ ...context(), step: 'postgres', output: server.output(), error, exitCode: child.exitCode }),
+      );
     };
     const onData = () => {
       if (server.output().includes(READY)) {

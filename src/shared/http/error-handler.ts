@@ -36,7 +36,9 @@ export function toAppError(error: unknown): AppError {
     return new AppError('VALIDATION_ERROR', 'The request contains characters that cannot be stored');
   }
   // Other client errors raised by Express itself (e.g. a malformed %-escape in the path).
-  const status = Number((error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode);
+  const status = Number(
+    (error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode,
+  );
   if (status >= 400 && status < 500 && (error as { expose?: unknown })?.expose !== false) {
     if (status === 404) return new AppError('NOT_FOUND', 'Not found');
     if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');

@@ -25,7 +25,9 @@ export function precomputedHeaders(middleware: RequestHandler): RequestHandler {
     finished = true;
   });
   if (!finished || res.headersSent) throw new Error('precomputedHeaders: the middleware did not just set headers');
-  const headers = Object.entries(res.getHeaders()).map(([name, value]) => [name, value as string | number | string[]] as const);
+  const headers = Object.entries(res.getHeaders()).map(
+    ([name, value]) => [name, value as string | number | string[]] as const,
+  );
   return (_req, response, next) => {
     for (const name of removed) response.removeHeader(name);
     for (const [name, value] of headers) response.setHeader(name, value);

@@ -19,7 +19,12 @@ export interface Page<T> {
 
 export const pageOf = <T extends z.ZodType>(item: T, name: string) =>
   z
-    .object({ data: z.array(item), page: z.int().min(1), limit: z.int().min(1).max(MAX_PAGE_SIZE), total: z.int().min(0) })
+    .object({
+      data: z.array(item),
+      page: z.int().min(1),
+      limit: z.int().min(1).max(MAX_PAGE_SIZE),
+      total: z.int().min(0),
+    })
     .strict()
     .meta({ id: name });
 
@@ -36,7 +41,12 @@ export const errorResponse = z
       .object({
         code: z.enum(ERROR_CODES),
         message: z.string(),
-        details: z.unknown().optional().describe('VALIDATION_ERROR: ValidationDetail[]; INSUFFICIENT_STOCK: StockShortage[]; LIMIT_EXCEEDED: LimitExceeded; SALES_CLOSED: SalesClosed[]'),
+        details: z
+          .unknown()
+          .optional()
+          .describe(
+            'VALIDATION_ERROR: ValidationDetail[]; INSUFFICIENT_STOCK: StockShortage[]; LIMIT_EXCEEDED: LimitExceeded; SALES_CLOSED: SalesClosed[]',
+          ),
       })
       .strict(),
   })

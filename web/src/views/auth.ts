@@ -36,7 +36,12 @@ export function authView(ctx: ViewContext): void {
 
   // Sign in
   const loginEmail = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true });
-  const loginPassword = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const loginPassword = h('input', {
+    type: 'password',
+    name: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
   const loginError = h('div', { class: 'form-error-slot' });
   const loginButton = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Sign in');
   const loginForm = h(
@@ -54,7 +59,11 @@ export function authView(ctx: ViewContext): void {
     replaceChildren(loginError);
     try {
       const result = await busy(loginButton, 'Signing in…', () =>
-        post<AuthResult>('/api/auth/login', { email: loginEmail.value.trim(), password: loginPassword.value }, { auth: false }),
+        post<AuthResult>(
+          '/api/auth/login',
+          { email: loginEmail.value.trim(), password: loginPassword.value },
+          { auth: false },
+        ),
       );
       done(result, 'Signed in');
     } catch (error) {
@@ -67,7 +76,13 @@ export function authView(ctx: ViewContext): void {
   // Register
   const regName = h('input', { type: 'text', name: 'nombre', autocomplete: 'name', required: true });
   const regEmail = h('input', { type: 'email', name: 'email', autocomplete: 'email', required: true });
-  const regPassword = h('input', { type: 'password', name: 'password', autocomplete: 'new-password', required: true, minlength: 8 });
+  const regPassword = h('input', {
+    type: 'password',
+    name: 'password',
+    autocomplete: 'new-password',
+    required: true,
+    minlength: 8,
+  });
   const regRole = h(
     'select',
     { name: 'role' },
@@ -95,7 +110,12 @@ export function authView(ctx: ViewContext): void {
       const result = await busy(regButton, 'Creating account…', () =>
         post<AuthResult>(
           '/api/auth/register',
-          { nombre: regName.value.trim(), email: regEmail.value.trim(), password: regPassword.value, role: regRole.value },
+          {
+            nombre: regName.value.trim(),
+            email: regEmail.value.trim(),
+            password: regPassword.value,
+            role: regRole.value,
+          },
           { auth: false },
         ),
       );
@@ -107,5 +127,10 @@ export function authView(ctx: ViewContext): void {
     }
   });
 
-  replaceChildren(root, flash, ctx.heading('Sign in or register'), h('div', { class: 'two-columns' }, loginForm, regForm));
+  replaceChildren(
+    root,
+    flash,
+    ctx.heading('Sign in or register'),
+    h('div', { class: 'two-columns' }, loginForm, regForm),
+  );
 }

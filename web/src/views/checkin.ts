@@ -27,8 +27,23 @@ function statsTable(stats: CheckinStats): HTMLElement {
   return h(
     'table',
     { class: 'table', 'data-testid': 'checkin-stats' },
-    h('thead', null, h('tr', null, h('th', null, 'Category'), h('th', null, 'Admitted'), h('th', null, 'Issued'), h('th', null, 'Progress'))),
-    h('tbody', null, stats.porCategoria.map((c) => row(c.nombre, c.admitidos, c.emitidos, `stats-${c.categoriaId}`))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', null, 'Category'),
+        h('th', null, 'Admitted'),
+        h('th', null, 'Issued'),
+        h('th', null, 'Progress'),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      stats.porCategoria.map((c) => row(c.nombre, c.admitidos, c.emitidos, `stats-${c.categoriaId}`)),
+    ),
     h('tfoot', null, row('All', stats.admitidos, stats.emitidos, 'stats-total')),
   );
 }
@@ -41,7 +56,11 @@ function resultBox(outcome: { ok: true; ticket: Ticket } | { ok: false; error: u
   const error = outcome.error;
   if (error instanceof ApiError && error.code === 'ALREADY_CHECKED_IN') {
     const d = error.details as { ingresoEn: string; puerta: string | null };
-    return notice(`Refused: already checked in at ${formatShortDate(d.ingresoEn)}${d.puerta ? ` (${d.puerta})` : ''}`, 'error', 'checkin-result');
+    return notice(
+      `Refused: already checked in at ${formatShortDate(d.ingresoEn)}${d.puerta ? ` (${d.puerta})` : ''}`,
+      'error',
+      'checkin-result',
+    );
   }
   if (error instanceof ApiError && error.code === 'TICKET_REVOKED') {
     return notice('Refused: this ticket was voided (order cancelled or refunded)', 'error', 'checkin-result');
@@ -58,15 +77,38 @@ function resultBox(outcome: { ok: true; ticket: Ticket } | { ok: false; error: u
 export async function checkinView(ctx: ViewContext): Promise<void> {
   const [eventId] = ctx.params;
   if (!session.signedIn || session.user?.role === 'COMPRADOR') {
-    replaceChildren(ctx.root, ctx.heading('Check-in'), notice('Sign in as the event’s organizer to check tickets in.', 'info'));
+    replaceChildren(
+      ctx.root,
+      ctx.heading('Check-in'),
+      notice('Sign in as the event’s organizer to check tickets in.', 'info'),
+    );
     return;
   }
   const statsSlot = h('div', { 'aria-live': 'polite' }, h('p', { class: 'muted' }, 'Loading…'));
   const resultSlot = h('div', { 'aria-live': 'assertive' });
-  const code = h('textarea', { name: 'codigo', rows: 3, required: true, autocomplete: 'off', spellcheck: false, 'data-testid': 'checkin-code' });
-  const door = h('input', { name: 'puerta', type: 'text', value: localStorage.getItem('checkin-door') ?? 'Main entrance', 'data-testid': 'checkin-door' });
+  const code = h('textarea', {
+    name: 'codigo',
+    rows: 3,
+    required: true,
+    autocomplete: 'off',
+    spellcheck: false,
+    'data-testid': 'checkin-code',
+  });
+  const door = h('input', {
+    name: 'puerta',
+    type: 'text',
+    value: localStorage.getItem('checkin-door') ?? 'Main entrance',
+    'data-testid': 'checkin-door',
+  });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'checkin-submit' }, 'Check in');
-  const form = h('form', { class: 'card', novalidate: true }, field('Ticket code', code, 'Paste or type the code under the QR code'), field('Door', door), submit, resultSlot);
+  const form = h(
+    'form',
+    { class: 'card', novalidate: true },
+    field('Ticket code', code, 'Paste or type the code under the QR code'),
+    field('Door', door),
+    submit,
+    resultSlot,
+  );
 
   const loadStats = async () => {
     try {
@@ -111,7 +153,12 @@ export async function checkinView(ctx: ViewContext): Promise<void> {
     void checkIn(code.value);
   });
 
-  const camera = Detector ? cameraScanner(ctx, (value) => void checkIn(value)) : notice('Camera scanning needs a browser with BarcodeDetector (e.g. Chrome); paste or type codes instead.', 'info');
+  const camera = Detector
+    ? cameraScanner(ctx, (value) => void checkIn(value))
+    : notice(
+        'Camera scanning needs a browser with BarcodeDetector (e.g. Chrome); paste or type codes instead.',
+        'info',
+      );
   let title = 'Check-in';
   try {
     title = `Check-in · ${(await get<TicketEvent>(`/api/events/${eventId}`, { signal: ctx.signal })).nombre}`;
@@ -123,7 +170,12 @@ export async function checkinView(ctx: ViewContext): Promise<void> {
     ctx.root,
     ctx.heading(title, 'checkin-heading'),
     h('p', null, h('a', { href: `#/organizer/events/${eventId}` }, '← Sales and settings')),
-    h('section', { 'aria-labelledby': 'door-heading' }, h('h2', { id: 'door-heading' }, 'Admitted / issued'), statsSlot),
+    h(
+      'section',
+      { 'aria-labelledby': 'door-heading' },
+      h('h2', { id: 'door-heading' }, 'Admitted / issued'),
+      statsSlot,
+    ),
     h('section', { 'aria-labelledby': 'scan-heading' }, h('h2', { id: 'scan-heading' }, 'Scan a ticket'), form, camera),
   );
   await loadStats();

@@ -1,6 +1,16 @@
 import { canManageEvent } from '../../../src/modules/policy/policy';
 import { ApiError, get, NETWORK_ERROR, post } from '../api';
-import { field, formatDate, formatMoney, formatNumber, formatShortDate, h, randomId, replaceChildren, throttle } from '../dom';
+import {
+  field,
+  formatDate,
+  formatMoney,
+  formatNumber,
+  formatShortDate,
+  h,
+  randomId,
+  replaceChildren,
+  throttle,
+} from '../dom';
 import { clearInvalidFields, errorBox, markInvalidFields } from '../errors';
 import { realtime } from '../realtime';
 import { session } from '../session';
@@ -73,9 +83,12 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         count += n;
       }
       c.warning.hidden = !(n > c.category.disponible);
-      c.warning.textContent = n > c.category.disponible ? `Only ${formatNumber(c.category.disponible)} left in ${c.category.nombre}.` : '';
+      c.warning.textContent =
+        n > c.category.disponible ? `Only ${formatNumber(c.category.disponible)} left in ${c.category.nombre}.` : '';
     }
-    totalText.textContent = count ? `${count} ticket${count === 1 ? '' : 's'} · Total ${formatMoney(total / 100)}` : 'No tickets selected yet.';
+    totalText.textContent = count
+      ? `${count} ticket${count === 1 ? '' : 's'} · Total ${formatMoney(total / 100)}`
+      : 'No tickets selected yet.';
   };
 
   const form = h(
@@ -99,7 +112,12 @@ export async function eventView(ctx: ViewContext): Promise<void> {
       h(
         'dl',
         { class: 'facts' },
-        h('div', null, h('dt', null, 'When'), h('dd', { 'data-testid': 'event-date' }, h('time', { datetime: event.fecha }, formatDate(event.fecha)))),
+        h(
+          'div',
+          null,
+          h('dt', null, 'When'),
+          h('dd', { 'data-testid': 'event-date' }, h('time', { datetime: event.fecha }, formatDate(event.fecha))),
+        ),
         h('div', null, h('dt', null, 'Where'), h('dd', { 'data-testid': 'event-place' }, event.ubicacion)),
         h('div', null, h('dt', null, 'Capacity'), h('dd', null, formatNumber(event.capacidadTotal))),
         event.maxPorComprador
@@ -116,7 +134,9 @@ export async function eventView(ctx: ViewContext): Promise<void> {
           : null,
       ),
       event.descripcion ? h('p', { class: 'description' }, event.descripcion) : null,
-      canManage ? h('p', null, h('a', { href: `#/organizer/events/${event.id}` }, 'Manage this event and see its sales')) : null,
+      canManage
+        ? h('p', null, h('a', { href: `#/organizer/events/${event.id}` }, 'Manage this event and see its sales'))
+        : null,
     );
   };
 
@@ -179,7 +199,11 @@ export async function eventView(ctx: ViewContext): Promise<void> {
           h('p', { class: 'price', 'data-testid': 'price' }, formatMoney(category.precio)),
         ),
         category.beneficios.length
-          ? h('ul', { class: 'benefits', 'aria-label': `${category.nombre} benefits` }, category.beneficios.map((b) => h('li', null, b)))
+          ? h(
+              'ul',
+              { class: 'benefits', 'aria-label': `${category.nombre} benefits` },
+              category.beneficios.map((b) => h('li', null, b)),
+            )
           : null,
         salesWindow ? h('p', { class: 'sales-window', 'data-testid': 'sales-window' }, salesWindow) : null,
         h('div', { class: 'stock' }, bar, text),
@@ -202,7 +226,11 @@ export async function eventView(ctx: ViewContext): Promise<void> {
   const updateSubmit = () => {
     const past = event ? Date.parse(event.fecha) < Date.now() : false;
     submit.disabled = past || cats.size === 0;
-    submit.textContent = past ? 'This event has already started' : session.signedIn ? 'Reserve tickets' : 'Sign in to reserve';
+    submit.textContent = past
+      ? 'This event has already started'
+      : session.signedIn
+        ? 'Reserve tickets'
+        : 'Sign in to reserve';
   };
 
   const load = async () => {
@@ -230,12 +258,18 @@ export async function eventView(ctx: ViewContext): Promise<void> {
     const invalid = tickets.find((t) => !Number.isInteger(t.cantidad) || t.cantidad < 0);
     if (invalid) {
       const name = cats.get(invalid.categoriaId)?.category.nombre ?? 'a category';
-      replaceChildren(formError, notice(`The quantity for ${name} must be a whole number, 0 or more.`, 'error', 'error'));
+      replaceChildren(
+        formError,
+        notice(`The quantity for ${name} must be a whole number, 0 or more.`, 'error', 'error'),
+      );
       cats.get(invalid.categoriaId)?.qty.focus();
       return;
     }
     if (tickets.length === 0) {
-      replaceChildren(formError, notice('Choose how many tickets you want in at least one category.', 'error', 'error'));
+      replaceChildren(
+        formError,
+        notice('Choose how many tickets you want in at least one category.', 'error', 'error'),
+      );
       cats.values().next().value?.qty.focus();
       return;
     }
@@ -245,7 +279,11 @@ export async function eventView(ctx: ViewContext): Promise<void> {
     lastSelection = key;
     try {
       const order = await busy(submit, 'Reserving…', () =>
-        post<Order>('/api/orders', { eventoId: event!.id, tickets }, { headers: { 'Idempotency-Key': idempotencyKey! } }),
+        post<Order>(
+          '/api/orders',
+          { eventoId: event!.id, tickets },
+          { headers: { 'Idempotency-Key': idempotencyKey! } },
+        ),
       );
       idempotencyKey = null;
       flashNext('Your tickets are reserved. Pay before the timer runs out to keep them.');
@@ -292,7 +330,11 @@ export async function eventView(ctx: ViewContext): Promise<void> {
           : `Almost sold out: only ${formatNumber(a.stockRestante)} ticket${a.stockRestante === 1 ? '' : 's'} left in ${name}!`;
       alerts.querySelector(`[data-category-id="${CSS.escape(a.categoriaId)}"]`)?.remove();
       alerts.prepend(
-        h('p', { class: 'notice notice-warning', 'data-testid': 'almost-sold-out', 'data-category-id': a.categoriaId }, text),
+        h(
+          'p',
+          { class: 'notice notice-warning', 'data-testid': 'almost-sold-out', 'data-category-id': a.categoriaId },
+          text,
+        ),
       );
     }),
   );
@@ -311,8 +353,13 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         precioBase: 'base price',
         maxPorComprador: 'limit per person',
       };
-      const what = Object.keys(u.cambios).map((k) => labels[k] ?? k).join(', ');
-      replaceChildren(updates, notice(`The organizer just updated this event${what ? `: ${what}` : ''}.`, 'info', 'event-updated'));
+      const what = Object.keys(u.cambios)
+        .map((k) => labels[k] ?? k)
+        .join(', ');
+      replaceChildren(
+        updates,
+        notice(`The organizer just updated this event${what ? `: ${what}` : ''}.`, 'info', 'event-updated'),
+      );
     }),
   );
   ctx.onCleanup(realtime.onResync(() => reload()));

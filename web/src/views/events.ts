@@ -54,13 +54,19 @@ export async function eventsView(ctx: ViewContext): Promise<void> {
       'div',
       { class: 'search-actions' },
       field('Only events with tickets available', availableInput),
-      h('div', { class: 'button-row' },
+      h(
+        'div',
+        { class: 'button-row' },
         h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search'),
-        h('button', {
-          type: 'button',
-          class: 'btn',
-          onclick: () => navigate('#/'),
-        }, 'Clear'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'btn',
+            onclick: () => navigate('#/'),
+          },
+          'Clear',
+        ),
       ),
     ),
   );
@@ -87,7 +93,9 @@ export async function eventsView(ctx: ViewContext): Promise<void> {
   const filtered = Boolean(q || fecha || ubicacion || disponible);
   count.textContent =
     list.total === 0
-      ? filtered ? 'No events match your search.' : 'No events yet.'
+      ? filtered
+        ? 'No events match your search.'
+        : 'No events yet.'
       : `${formatNumber(list.total)} event${list.total === 1 ? '' : 's'}${filtered ? ' found' : ''}.`;
   announce(count.textContent);
 
@@ -116,7 +124,13 @@ function eventCard(event: TicketEvent): HTMLElement {
     'li',
     { class: 'card event-card', 'data-testid': 'event-card', 'data-event-id': event.id },
     h('h2', null, h('a', { href: `#/events/${event.id}` }, event.nombre)),
-    h('p', { class: 'event-meta' }, h('time', { datetime: event.fecha }, formatShortDate(event.fecha)), ' · ', event.ubicacion),
+    h(
+      'p',
+      { class: 'event-meta' },
+      h('time', { datetime: event.fecha }, formatShortDate(event.fecha)),
+      ' · ',
+      event.ubicacion,
+    ),
     h(
       'p',
       { class: 'event-meta' },

@@ -1,5 +1,15 @@
 import { ApiError, get, put, serverNow } from '../api';
-import { field, formatDate, formatMoney, formatNumber, formatShortDate, h, randomId, replaceChildren, throttle } from '../dom';
+import {
+  field,
+  formatDate,
+  formatMoney,
+  formatNumber,
+  formatShortDate,
+  h,
+  randomId,
+  replaceChildren,
+  throttle,
+} from '../dom';
 import { clearInvalidFields, errorBox, markInvalidFields } from '../errors';
 import { realtime } from '../realtime';
 import { session } from '../session';
@@ -40,7 +50,9 @@ function signInPrompt(ctx: ViewContext, title: string, next: string): void {
 /** Countdown text for a hold: `Hold expires in 2:31`. */
 function remainingText(expiraEn: string): { text: string; over: boolean } {
   const ms = Date.parse(expiraEn) - serverNow();
-  return ms > 0 ? { text: `Hold expires in ${formatRemaining(ms)}`, over: false } : { text: 'Hold ran out: releasing the tickets…', over: true };
+  return ms > 0
+    ? { text: `Hold expires in ${formatRemaining(ms)}`, over: false }
+    : { text: 'Hold ran out: releasing the tickets…', over: true };
 }
 
 function ticketSummary(order: Order): string {
@@ -55,7 +67,10 @@ export async function ordersView(ctx: ViewContext): Promise<void> {
   const list = h('ul', { class: 'order-list', 'data-testid': 'order-list' });
   const status = h('div', { 'aria-live': 'polite', class: 'live-notes' });
   const flash = takeFlash();
-  const orders = new Map<string, { order: Order; item: HTMLLIElement; countdown: HTMLElement | null; recheck?: number }>();
+  const orders = new Map<
+    string,
+    { order: Order; item: HTMLLIElement; countdown: HTMLElement | null; recheck?: number }
+  >();
   let pager: HTMLElement | null = null;
 
   const renderItem = (order: Order): HTMLLIElement => {
@@ -67,10 +82,19 @@ export async function ordersView(ctx: ViewContext): Promise<void> {
     });
     const item = h(
       'li',
-      { class: `card order-card status-${order.estado.toLowerCase()}`, 'data-testid': 'order', 'data-order-id': order.id },
+      {
+        class: `card order-card status-${order.estado.toLowerCase()}`,
+        'data-testid': 'order',
+        'data-order-id': order.id,
+      },
       h('div', { class: 'order-head' }, h('h2', null, eventLink), statusBadge(order.estado)),
       h('p', null, ticketSummary(order), ' · ', h('strong', null, `Total ${formatMoney(order.total)}`)),
-      h('p', { class: 'muted small' }, 'Ordered ', h('time', { datetime: order.createdAt }, formatShortDate(order.createdAt))),
+      h(
+        'p',
+        { class: 'muted small' },
+        'Ordered ',
+        h('time', { datetime: order.createdAt }, formatShortDate(order.createdAt)),
+      ),
       countdown,
       ticketsSection(order, ctx.signal),
       order.estado === 'RESERVED'
@@ -217,22 +241,54 @@ export async function orderView(ctx: ViewContext): Promise<void> {
       'table',
       { class: 'lines' },
       h('caption', { class: 'visually-hidden' }, 'Tickets in this order'),
-      h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Category'), h('th', { scope: 'col', class: 'num' }, 'Quantity'), h('th', { scope: 'col', class: 'num' }, 'Price'), h('th', { scope: 'col', class: 'num' }, 'Subtotal'))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'col' }, 'Category'),
+          h('th', { scope: 'col', class: 'num' }, 'Quantity'),
+          h('th', { scope: 'col', class: 'num' }, 'Price'),
+          h('th', { scope: 'col', class: 'num' }, 'Subtotal'),
+        ),
+      ),
       h(
         'tbody',
         null,
         o.tickets.map((t) =>
-          h('tr', null, h('th', { scope: 'row' }, t.nombre), h('td', { class: 'num' }, formatNumber(t.cantidad)), h('td', { class: 'num' }, formatMoney(t.precioUnitario)), h('td', { class: 'num' }, formatMoney(t.subtotal))),
+          h(
+            'tr',
+            null,
+            h('th', { scope: 'row' }, t.nombre),
+            h('td', { class: 'num' }, formatNumber(t.cantidad)),
+            h('td', { class: 'num' }, formatMoney(t.precioUnitario)),
+            h('td', { class: 'num' }, formatMoney(t.subtotal)),
+          ),
         ),
       ),
-      h('tfoot', null, h('tr', null, h('th', { scope: 'row', colspan: 3 }, 'Total'), h('td', { class: 'num', 'data-testid': 'order-total' }, formatMoney(o.total)))),
+      h(
+        'tfoot',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { scope: 'row', colspan: 3 }, 'Total'),
+          h('td', { class: 'num', 'data-testid': 'order-total' }, formatMoney(o.total)),
+        ),
+      ),
     );
 
     const parts: (HTMLElement | null)[] = [
       h(
         'div',
         { class: 'order-head' },
-        h('p', { class: 'event-line' }, event ? h('a', { href: `#/events/${event.id}` }, event.nombre) : 'Event', event ? ` · ${formatShortDate(event.fecha)}` : ''),
+        h(
+          'p',
+          { class: 'event-line' },
+          event ? h('a', { href: `#/events/${event.id}` }, event.nombre) : 'Event',
+          event ? ` · ${formatShortDate(event.fecha)}` : '',
+        ),
         statusBadge(o.estado),
       ),
       lines,
@@ -240,7 +296,12 @@ export async function orderView(ctx: ViewContext): Promise<void> {
 
     if (o.estado === 'RESERVED') {
       countdown = h('p', { class: 'countdown countdown-large', role: 'timer', 'data-testid': 'countdown' });
-      parts.push(countdown, proveedor === 'stripe' ? stripePaymentCard(o, cancelButton(o, 'Cancel reservation'), actionError) : paymentForm(o));
+      parts.push(
+        countdown,
+        proveedor === 'stripe'
+          ? stripePaymentCard(o, cancelButton(o, 'Cancel reservation'), actionError)
+          : paymentForm(o),
+      );
     } else if (o.estado === 'CONFIRMED') {
       parts.push(
         notice('Payment confirmed. Your tickets are booked.', 'success', 'confirmed'),
@@ -258,12 +319,17 @@ export async function orderView(ctx: ViewContext): Promise<void> {
       );
     } else if (o.estado === 'EXPIRED') {
       parts.push(
-        notice('This hold expired before payment, and its tickets went back on sale. Nothing was charged.', 'warning', 'expired'),
+        notice(
+          'This hold expired before payment, and its tickets went back on sale. Nothing was charged.',
+          'warning',
+          'expired',
+        ),
         h('p', null, h('a', { class: 'btn', href: `#/events/${o.eventoId}` }, 'Reserve again')),
       );
     } else if (o.estado === 'CANCELLED') {
       parts.push(notice('This order was cancelled and its tickets went back on sale.', 'info', 'cancelled'));
-      if (o.pago?.reembolsadoEn) parts.push(notice(`Refunded on ${formatDate(o.pago.reembolsadoEn)}.`, 'info', 'refunded'));
+      if (o.pago?.reembolsadoEn)
+        parts.push(notice(`Refunded on ${formatDate(o.pago.reembolsadoEn)}.`, 'info', 'refunded'));
     }
     replaceChildren(body, parts);
     tick();
@@ -280,9 +346,24 @@ export async function orderView(ctx: ViewContext): Promise<void> {
   };
 
   const paymentForm = (o: Order): HTMLElement => {
-    const method = h('select', { name: 'metodoPago', 'data-testid': 'payment-method' }, PAYMENT_METHODS.map(([v, l]) => h('option', { value: v }, l)));
-    const txn = h('input', { type: 'text', name: 'transactionId', value: reference, autocomplete: 'off', required: true, 'data-testid': 'transaction-id' });
-    const pay = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'confirm-payment' }, `Pay ${formatMoney(o.total)}`);
+    const method = h(
+      'select',
+      { name: 'metodoPago', 'data-testid': 'payment-method' },
+      PAYMENT_METHODS.map(([v, l]) => h('option', { value: v }, l)),
+    );
+    const txn = h('input', {
+      type: 'text',
+      name: 'transactionId',
+      value: reference,
+      autocomplete: 'off',
+      required: true,
+      'data-testid': 'transaction-id',
+    });
+    const pay = h(
+      'button',
+      { type: 'submit', class: 'btn btn-primary', 'data-testid': 'confirm-payment' },
+      `Pay ${formatMoney(o.total)}`,
+    );
     const form = h(
       'form',
       { class: 'card payment', 'aria-labelledby': 'pay-heading', novalidate: true },
@@ -378,7 +459,10 @@ export async function orderView(ctx: ViewContext): Promise<void> {
         render();
         const label = STATUS_LABELS[change.nuevoEstado] ?? change.nuevoEstado;
         if (!acting) {
-          replaceChildren(live, notice(`This order is now ${label.toLowerCase()}.`, change.nuevoEstado === 'EXPIRED' ? 'warning' : 'info'));
+          replaceChildren(
+            live,
+            notice(`This order is now ${label.toLowerCase()}.`, change.nuevoEstado === 'EXPIRED' ? 'warning' : 'info'),
+          );
         }
       }
       void refresh();
@@ -386,13 +470,23 @@ export async function orderView(ctx: ViewContext): Promise<void> {
   );
   ctx.onCleanup(realtime.onResync(() => void refresh()));
 
-  replaceChildren(root, h('p', null, h('a', { href: '#/orders' }, '← My orders')), ctx.heading('Your order'), h('p', { class: 'muted' }, 'Loading…'));
+  replaceChildren(
+    root,
+    h('p', null, h('a', { href: '#/orders' }, '← My orders')),
+    ctx.heading('Your order'),
+    h('p', { class: 'muted' }, 'Loading…'),
+  );
   try {
     order = await get<Order>(`/api/orders/${id}`, { signal: ctx.signal });
     event = await loadEvent(order.eventoId);
   } catch (error) {
     if (ctx.signal.aborted) return;
-    replaceChildren(root, h('p', null, h('a', { href: '#/orders' }, '← My orders')), ctx.heading('Your order'), errorBox(error));
+    replaceChildren(
+      root,
+      h('p', null, h('a', { href: '#/orders' }, '← My orders')),
+      ctx.heading('Your order'),
+      errorBox(error),
+    );
     return;
   }
   if (ctx.signal.aborted) return;

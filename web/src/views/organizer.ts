@@ -1,6 +1,16 @@
 import { del, get, post, put } from '../api';
 import { salesChart, salesTable } from '../chart';
-import { field, formatMoney, formatNumber, formatShortDate, fromLocalInput, h, replaceChildren, throttle, toLocalInput } from '../dom';
+import {
+  field,
+  formatMoney,
+  formatNumber,
+  formatShortDate,
+  fromLocalInput,
+  h,
+  replaceChildren,
+  throttle,
+  toLocalInput,
+} from '../dom';
 import { clearInvalidFields, errorBox, markInvalidFields } from '../errors';
 import { realtime } from '../realtime';
 import { session } from '../session';
@@ -24,7 +34,20 @@ function organizerGate(ctx: ViewContext, title: string): boolean {
     session.signedIn
       ? notice('This area is for organizers. Register an organizer account to create events.', 'info')
       : notice('Sign in with an organizer account to manage events.', 'info'),
-    session.signedIn ? null : h('p', null, h('a', { class: 'btn btn-primary', href: `#/login?next=${encodeURIComponent(window.location.hash || '#/organizer')}` }, 'Sign in')),
+    session.signedIn
+      ? null
+      : h(
+          'p',
+          null,
+          h(
+            'a',
+            {
+              class: 'btn btn-primary',
+              href: `#/login?next=${encodeURIComponent(window.location.hash || '#/organizer')}`,
+            },
+            'Sign in',
+          ),
+        ),
   );
   return false;
 }
@@ -33,7 +56,8 @@ const categorySummary = (available: number, c: Category) =>
   `(${formatNumber(available)} of ${formatNumber(c.cantidadTotal)} on sale, ${formatMoney(c.precio)})`;
 
 /** Reads a number input: '' stays undefined, so the server names the missing field. */
-const num = (input: HTMLInputElement): number | undefined => (input.value.trim() === '' ? undefined : Number(input.value));
+const num = (input: HTMLInputElement): number | undefined =>
+  input.value.trim() === '' ? undefined : Number(input.value);
 const lines = (text: string) =>
   text
     .split(/\r?\n/)
@@ -53,8 +77,22 @@ interface CategoryFields {
 
 function categoryFields(initial?: Partial<Category>, prefix = ''): CategoryFields {
   const nombre = h('input', { type: 'text', value: initial?.nombre ?? '', required: true, maxlength: 100 });
-  const precio = h('input', { type: 'number', min: 0, step: '0.01', inputmode: 'decimal', value: initial?.precio ?? '', required: true });
-  const cantidadTotal = h('input', { type: 'number', min: 1, step: 1, inputmode: 'numeric', value: initial?.cantidadTotal ?? '', required: true });
+  const precio = h('input', {
+    type: 'number',
+    min: 0,
+    step: '0.01',
+    inputmode: 'decimal',
+    value: initial?.precio ?? '',
+    required: true,
+  });
+  const cantidadTotal = h('input', {
+    type: 'number',
+    min: 1,
+    step: 1,
+    inputmode: 'numeric',
+    value: initial?.cantidadTotal ?? '',
+    required: true,
+  });
   const beneficios = h('textarea', { rows: 2 });
   beneficios.value = (initial?.beneficios ?? []).join('\n');
   const setPrefix = (p: string) => {
@@ -80,7 +118,12 @@ function categoryFields(initial?: Partial<Category>, prefix = ''): CategoryField
     cantidadTotal,
     beneficios,
     setPrefix,
-    value: () => ({ nombre: nombre.value.trim(), precio: num(precio), cantidadTotal: num(cantidadTotal), beneficios: lines(beneficios.value) }),
+    value: () => ({
+      nombre: nombre.value.trim(),
+      precio: num(precio),
+      cantidadTotal: num(cantidadTotal),
+      beneficios: lines(beneficios.value),
+    }),
   };
 }
 
@@ -91,12 +134,32 @@ interface EventFields {
 }
 
 function eventFields(): EventFields {
-  const nombre = h('input', { type: 'text', name: 'nombre', required: true, maxlength: 200, 'data-testid': 'event-name' });
+  const nombre = h('input', {
+    type: 'text',
+    name: 'nombre',
+    required: true,
+    maxlength: 200,
+    'data-testid': 'event-name',
+  });
   const descripcion = h('textarea', { name: 'descripcion', rows: 3, maxlength: 5000 });
   const fecha = h('input', { type: 'datetime-local', name: 'fecha', required: true });
   const ubicacion = h('input', { type: 'text', name: 'ubicacion', required: true, maxlength: 200 });
-  const capacidadTotal = h('input', { type: 'number', name: 'capacidadTotal', min: 1, step: 1, inputmode: 'numeric', required: true });
-  const precioBase = h('input', { type: 'number', name: 'precioBase', min: 0, step: '0.01', inputmode: 'decimal', required: true });
+  const capacidadTotal = h('input', {
+    type: 'number',
+    name: 'capacidadTotal',
+    min: 1,
+    step: 1,
+    inputmode: 'numeric',
+    required: true,
+  });
+  const precioBase = h('input', {
+    type: 'number',
+    name: 'precioBase',
+    min: 0,
+    step: '0.01',
+    inputmode: 'decimal',
+    required: true,
+  });
   return {
     element: h(
       'div',
@@ -159,7 +222,11 @@ export async function organizerView(ctx: ViewContext): Promise<void> {
   const addRow = (initial?: Partial<Category>) => {
     const row = categoryFields(initial);
     const remove = h('button', { type: 'button', class: 'btn btn-small' }, 'Remove this category');
-    const item = h('li', null, h('fieldset', { class: 'card inner' }, h('legend', null, 'Category'), row.element, remove));
+    const item = h(
+      'li',
+      null,
+      h('fieldset', { class: 'card inner' }, h('legend', null, 'Category'), row.element, remove),
+    );
     remove.addEventListener('click', () => {
       const index = categoryRows.indexOf(row);
       if (index >= 0) categoryRows.splice(index, 1);
@@ -177,7 +244,11 @@ export async function organizerView(ctx: ViewContext): Promise<void> {
   addRow({ nombre: 'General' });
 
   const createError = h('div', { class: 'form-error-slot' });
-  const createButton = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'create-event' }, 'Create event');
+  const createButton = h(
+    'button',
+    { type: 'submit', class: 'btn btn-primary', 'data-testid': 'create-event' },
+    'Create event',
+  );
   const form = h(
     'form',
     { class: 'card', 'aria-labelledby': 'create-heading', novalidate: true },
@@ -210,7 +281,12 @@ export async function organizerView(ctx: ViewContext): Promise<void> {
     root,
     flash,
     ctx.heading('Organizer'),
-    h('section', { 'aria-labelledby': 'mine-heading' }, h('h2', { id: 'mine-heading' }, session.user?.role === 'ADMIN' ? 'All events' : 'Your events'), listSlot),
+    h(
+      'section',
+      { 'aria-labelledby': 'mine-heading' },
+      h('h2', { id: 'mine-heading' }, session.user?.role === 'ADMIN' ? 'All events' : 'Your events'),
+      listSlot,
+    ),
     form,
   );
 
@@ -230,8 +306,20 @@ export async function organizerView(ctx: ViewContext): Promise<void> {
                 { class: 'card event-card', 'data-event-id': e.id },
                 h('h3', null, h('a', { href: `#/organizer/events/${e.id}` }, e.nombre)),
                 h('p', { class: 'event-meta' }, formatShortDate(e.fecha), ' · ', e.ubicacion),
-                h('p', { class: 'event-meta' }, `${formatNumber(left)} of ${formatNumber(e.capacidadTotal)} tickets left`),
-                h('p', null, h('a', { href: `#/organizer/events/${e.id}` }, 'Sales and settings'), ' · ', h('a', { href: `#/organizer/events/${e.id}/checkin`, 'data-testid': 'checkin-link' }, 'Check-in'), ' · ', h('a', { href: `#/events/${e.id}` }, 'Public page')),
+                h(
+                  'p',
+                  { class: 'event-meta' },
+                  `${formatNumber(left)} of ${formatNumber(e.capacidadTotal)} tickets left`,
+                ),
+                h(
+                  'p',
+                  null,
+                  h('a', { href: `#/organizer/events/${e.id}` }, 'Sales and settings'),
+                  ' · ',
+                  h('a', { href: `#/organizer/events/${e.id}/checkin`, 'data-testid': 'checkin-link' }, 'Check-in'),
+                  ' · ',
+                  h('a', { href: `#/events/${e.id}` }, 'Public page'),
+                ),
               );
             }),
           )
@@ -253,7 +341,11 @@ export async function manageEventView(ctx: ViewContext): Promise<void> {
   let event: TicketEvent | null = null;
   let sales: Sales | null = null;
   const title = h('div');
-  const chartSlot = h('div', { class: 'chart-slot', 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading sales…'));
+  const chartSlot = h(
+    'div',
+    { class: 'chart-slot', 'aria-busy': 'true' },
+    h('p', { class: 'muted' }, 'Loading sales…'),
+  );
   const tableSlot = h('div', { class: 'table-scroll' });
   const updated = h('p', { class: 'muted small', 'data-testid': 'sales-updated' });
   const salesError = h('div');
@@ -318,7 +410,15 @@ export async function manageEventView(ctx: ViewContext): Promise<void> {
       title,
       h('p', null, h('a', { href: '#/organizer' }, '← Organizer')),
       ctx.heading(`Manage: ${event.nombre}`, 'manage-title'),
-      h('p', { class: 'event-meta' }, formatShortDate(event.fecha), ' · ', event.ubicacion, ' · ', h('a', { href: `#/events/${event.id}` }, 'Public page')),
+      h(
+        'p',
+        { class: 'event-meta' },
+        formatShortDate(event.fecha),
+        ' · ',
+        event.ubicacion,
+        ' · ',
+        h('a', { href: `#/events/${event.id}` }, 'Public page'),
+      ),
     );
   };
 
@@ -329,7 +429,14 @@ export async function manageEventView(ctx: ViewContext): Promise<void> {
     fields.fill(current);
     const error = h('div', { class: 'form-error-slot' });
     const save = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'save-event' }, 'Save changes');
-    const form = h('form', { class: 'card', 'aria-labelledby': 'edit-heading', novalidate: true }, h('h2', { id: 'edit-heading' }, 'Event details'), fields.element, error, save);
+    const form = h(
+      'form',
+      { class: 'card', 'aria-labelledby': 'edit-heading', novalidate: true },
+      h('h2', { id: 'edit-heading' }, 'Event details'),
+      fields.element,
+      error,
+      save,
+    );
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearInvalidFields(form);
@@ -379,8 +486,24 @@ export async function manageEventView(ctx: ViewContext): Promise<void> {
       const remove = h('button', { type: 'button', class: 'btn btn-danger btn-small' }, 'Delete');
       const form = h(
         'form',
-        { class: 'card inner', novalidate: true, 'aria-label': `Category ${category.nombre}`, 'data-testid': 'category-form', 'data-category-id': category.id },
-        h('h3', null, category.nombre, ' ', h('span', { class: 'muted small', 'data-summary-for': category.id }, categorySummary(category.disponible, category))),
+        {
+          class: 'card inner',
+          novalidate: true,
+          'aria-label': `Category ${category.nombre}`,
+          'data-testid': 'category-form',
+          'data-category-id': category.id,
+        },
+        h(
+          'h3',
+          null,
+          category.nombre,
+          ' ',
+          h(
+            'span',
+            { class: 'muted small', 'data-summary-for': category.id },
+            categorySummary(category.disponible, category),
+          ),
+        ),
         f.element,
         error,
         h('div', { class: 'button-row' }, save, remove),
@@ -394,7 +517,8 @@ export async function manageEventView(ctx: ViewContext): Promise<void> {
         if (value.nombre !== category.nombre) patch.nombre = value.nombre;
         if (value.precio !== category.precio) patch.precio = value.precio;
         if (value.cantidadTotal !== category.cantidadTotal) patch.cantidadTotal = value.cantidadTotal;
-        if (JSON.stringify(value.beneficios) !== JSON.stringify(category.beneficios)) patch.beneficios = value.beneficios;
+        if (JSON.stringify(value.beneficios) !== JSON.stringify(category.beneficios))
+          patch.beneficios = value.beneficios;
         if (Object.keys(patch).length === 0) {
           replaceChildren(error, notice('Nothing changed.', 'info'));
           return;
@@ -426,7 +550,11 @@ export async function manageEventView(ctx: ViewContext): Promise<void> {
 
     const add = categoryFields();
     const addError = h('div', { class: 'form-error-slot' });
-    const addButton = h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'add-category' }, 'Add category');
+    const addButton = h(
+      'button',
+      { type: 'submit', class: 'btn btn-primary', 'data-testid': 'add-category' },
+      'Add category',
+    );
     const addForm = h(
       'form',
       { class: 'card inner', novalidate: true, 'aria-labelledby': 'add-category-heading' },
@@ -440,7 +568,9 @@ export async function manageEventView(ctx: ViewContext): Promise<void> {
       clearInvalidFields(addForm);
       replaceChildren(addError);
       try {
-        const created = await busy(addButton, 'Adding…', () => post<Category>(`/api/events/${eventId}/categories`, add.value()));
+        const created = await busy(addButton, 'Adding…', () =>
+          post<Category>(`/api/events/${eventId}/categories`, add.value()),
+        );
         await reloadAll();
         announce(`Category ${created.nombre} added.`);
       } catch (err) {
@@ -502,7 +632,12 @@ export async function manageEventView(ctx: ViewContext): Promise<void> {
     await loadEvent();
   } catch (error) {
     if (ctx.signal.aborted) return;
-    replaceChildren(root, h('p', null, h('a', { href: '#/organizer' }, '← Organizer')), ctx.heading('Manage event'), errorBox(error));
+    replaceChildren(
+      root,
+      h('p', null, h('a', { href: '#/organizer' }, '← Organizer')),
+      ctx.heading('Manage event'),
+      errorBox(error),
+    );
     return;
   }
   if (ctx.signal.aborted) return;

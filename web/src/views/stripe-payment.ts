@@ -8,7 +8,10 @@ let settings: Promise<PaymentSettings> | undefined;
 
 /** Which payment provider the server uses, asked once per page load. */
 export function paymentSettings(): Promise<PaymentSettings> {
-  settings ??= get<PaymentSettings>('/api/payments/config').catch(() => ({ proveedor: 'simulated' as const, moneda: 'eur' }));
+  settings ??= get<PaymentSettings>('/api/payments/config').catch(() => ({
+    proveedor: 'simulated' as const,
+    moneda: 'eur',
+  }));
   return settings;
 }
 
@@ -20,7 +23,11 @@ export function paymentSettings(): Promise<PaymentSettings> {
  */
 export function stripePaymentCard(o: Order, cancel: HTMLElement, actionError: HTMLElement): HTMLElement {
   const details = h('div', { 'data-testid': 'stripe-intent' });
-  const start = h('button', { type: 'button', class: 'btn btn-primary', 'data-testid': 'start-card-payment' }, 'Start card payment');
+  const start = h(
+    'button',
+    { type: 'button', class: 'btn btn-primary', 'data-testid': 'start-card-payment' },
+    'Start card payment',
+  );
   start.addEventListener('click', async () => {
     replaceChildren(actionError);
     try {
@@ -28,7 +35,11 @@ export function stripePaymentCard(o: Order, cancel: HTMLElement, actionError: HT
       replaceChildren(
         details,
         h('p', null, `Payment reference: `, h('code', null, intent.paymentId), ` (${intent.estado}).`),
-        h('p', { class: 'hint' }, 'Complete it with Stripe.js (stripe.confirmCardPayment with this payment’s client secret). This page confirms by itself when Stripe reports the payment.'),
+        h(
+          'p',
+          { class: 'hint' },
+          'Complete it with Stripe.js (stripe.confirmCardPayment with this payment’s client secret). This page confirms by itself when Stripe reports the payment.',
+        ),
       );
     } catch (error) {
       replaceChildren(actionError, errorBox(error));

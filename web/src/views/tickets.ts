@@ -6,7 +6,11 @@ import type { Order, TicketEvent, Ticket } from '../types';
 import { notice } from '../ui';
 import type { ViewContext } from '../view';
 
-export const TICKET_LABELS: Record<Ticket['estado'], string> = { VALIDO: 'Valid', USADO: 'Checked in', ANULADO: 'Voided' };
+export const TICKET_LABELS: Record<Ticket['estado'], string> = {
+  VALIDO: 'Valid',
+  USADO: 'Checked in',
+  ANULADO: 'Voided',
+};
 
 /**
  * A ticket's QR code. The SVG comes from the API with the bearer token, so it is not an <img src>
@@ -37,27 +41,64 @@ function ticketCard(ticket: Ticket, signal: AbortSignal, size: number): HTMLElem
   );
   return h(
     'li',
-    { class: `card ticket-card ticket-${ticket.estado.toLowerCase()}`, 'data-testid': 'ticket', 'data-ticket-id': ticket.id },
-    h('p', null, h('strong', null, ticket.categoriaNombre), ' · ', h('span', { class: 'badge', 'data-testid': 'ticket-status' }, TICKET_LABELS[ticket.estado])),
+    {
+      class: `card ticket-card ticket-${ticket.estado.toLowerCase()}`,
+      'data-testid': 'ticket',
+      'data-ticket-id': ticket.id,
+    },
+    h(
+      'p',
+      null,
+      h('strong', null, ticket.categoriaNombre),
+      ' · ',
+      h('span', { class: 'badge', 'data-testid': 'ticket-status' }, TICKET_LABELS[ticket.estado]),
+    ),
     qrSlot,
-    ticket.ingresoEn ? h('p', { class: 'muted small' }, `Checked in ${formatShortDate(ticket.ingresoEn)}${ticket.puerta ? ` at ${ticket.puerta}` : ''}`) : null,
-    h('details', null, h('summary', null, 'Ticket code'), h('code', { class: 'ticket-code', 'data-testid': 'ticket-code' }, ticket.codigo)),
+    ticket.ingresoEn
+      ? h(
+          'p',
+          { class: 'muted small' },
+          `Checked in ${formatShortDate(ticket.ingresoEn)}${ticket.puerta ? ` at ${ticket.puerta}` : ''}`,
+        )
+      : null,
+    h(
+      'details',
+      null,
+      h('summary', null, 'Ticket code'),
+      h('code', { class: 'ticket-code', 'data-testid': 'ticket-code' }, ticket.codigo),
+    ),
   );
 }
 
 /** The tickets of a confirmed order, with their QR codes, for "My orders" and the order page. */
 export function ticketsSection(order: Order, signal: AbortSignal): HTMLElement | null {
   if (order.estado !== 'CONFIRMED') return null;
-  const list = h('ul', { class: 'ticket-list', 'data-testid': 'ticket-list' }, h('li', { class: 'muted small' }, 'Loading tickets…'));
+  const list = h(
+    'ul',
+    { class: 'ticket-list', 'data-testid': 'ticket-list' },
+    h('li', { class: 'muted small' }, 'Loading tickets…'),
+  );
   get<Ticket[]>(`/api/orders/${order.id}/tickets`, { signal }).then(
-    (tickets) => replaceChildren(list, tickets.map((t) => ticketCard(t, signal, 140))),
+    (tickets) =>
+      replaceChildren(
+        list,
+        tickets.map((t) => ticketCard(t, signal, 140)),
+      ),
     (error) => !signal.aborted && replaceChildren(list, h('li', null, errorBox(error))),
   );
   return h(
     'section',
     { class: 'tickets', 'aria-label': 'Tickets' },
     list,
-    h('p', null, h('a', { class: 'btn btn-small', href: `#/orders/${order.id}/print`, 'data-testid': 'print-tickets' }, 'Print view')),
+    h(
+      'p',
+      null,
+      h(
+        'a',
+        { class: 'btn btn-small', href: `#/orders/${order.id}/print`, 'data-testid': 'print-tickets' },
+        'Print view',
+      ),
+    ),
   );
 }
 
@@ -101,4 +142,3 @@ export async function printTicketsView(ctx: ViewContext): Promise<void> {
     if (!ctx.signal.aborted) replaceChildren(ctx.root, ctx.heading('Tickets'), errorBox(error));
   }
 }
-
