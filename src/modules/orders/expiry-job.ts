@@ -1,5 +1,6 @@
 import type { Database } from '../../shared/db/database';
 import type { Logger } from '../../shared/logger';
+import { PeriodicTask } from '../../shared/periodic-task';
 import type { OrderService } from './orders.service';
 
 export interface ExpiryJobOptions {
@@ -16,9 +17,7 @@ export interface ExpiryJobOptions {
  * each transaction is short; a full batch means more are due and the next runs right away.
  */
 export class ExpiryJob {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: PeriodicTask;
   /** Runs and expired orders, for logs and metrics. */
   readonly stats = { runs: 0, expired: 0, failures: 0, lastRunAt: undefined as Date | undefined };
 
@@ -26,18 +25,23 @@ export class ExpiryJob {
     private readonly orders: OrderService,
     private readonly logger: Logger,
     private readonly options: ExpiryJobOptions,
-  ) {}
-
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+  ) {
+    this.loop = new PeriodicTask(
+      () => this.runOnce(),
+      options.intervalMs,
+      (error) => {
+        this.stats.failures += 1;
+        this.logger.warn({ err: error }, 'expiry run failed; retrying next interval');
+      },
+    );
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  start(): void {
+    this.loop.start();
+  }
+
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** One pass until no full batch is left; exposed for tests and tooling. */
@@ -46,28 +50,12 @@ export class ExpiryJob {
     for (;;) {
       const expired = await this.orders.expireDueHolds(this.options.batchSize, this.options.db);
       total += expired;
-      if (expired < this.options.batchSize || this.stopped) break;
+      if (expired < this.options.batchSize || this.loop.stopped) break;
     }
     this.stats.runs += 1;
     this.stats.expired += total;
     this.stats.lastRunAt = new Date();
     if (total > 0) this.logger.info({ expired: total }, 'expired overdue holds');
     return total;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.runOnce()
-        .then(
-          () => undefined,
-          (error: unknown) => {
-            this.stats.failures += 1;
-            this.logger.warn({ err: error }, 'expiry run failed; retrying next interval');
-          },
-        )
-        .finally(() => this.schedule(this.options.intervalMs));
-    }, delayMs);
-    this.timer.unref();
   }
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '../../shared/logger';
+import { PeriodicTask } from '../../shared/periodic-task';
 import type { PaymentService } from './payments.service';
 
 /**
@@ -7,39 +8,21 @@ import type { PaymentService } from './payments.service';
  * several instances can run this together without making a call twice at the same time.
  */
 export class PaymentRetryJob {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: PeriodicTask;
 
-  constructor(
-    private readonly payments: PaymentService,
-    private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
+  constructor(payments: PaymentService, logger: Logger, intervalMs: number) {
+    this.loop = new PeriodicTask(
+      () => payments.runDue(),
+      intervalMs,
+      (error) => logger.warn({ err: error }, 'payment retry round failed; retrying next interval'),
+    );
+  }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.payments
-        .runDue()
-        .then(
-          () => undefined,
-          (error: unknown) => this.logger.warn({ err: error }, 'payment retry round failed; retrying next interval'),
-        )
-        .finally(() => this.schedule(this.intervalMs));
-    }, delayMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }
