@@ -11,13 +11,20 @@
  *
  * Durations: BENCH_DURATION (seconds per load scenario, default 10), BENCH_WS_CLIENTS (2000),
  * BENCH_EXPIRY_HOLDS (10000); BENCH_CPU_ROUNDS (3), BENCH_CPU_RESERVATIONS (5000) and
- * BENCH_CPU_REJECTIONS (10000) requests per round. The default run takes about four minutes.
- * BENCH_ONLY=checkin runs only the check-in scenarios (doors opening; a re-scan rush of one ticket).
+ * BENCH_CPU_REJECTIONS (10000) requests per round. The default run takes about seven minutes.
+ *
+ * BENCH_ONLY picks scenarios (comma-separated; all of them when unset), and runs nothing else:
+ *   cpu         the CPU comparison above (`--cpu-only` is the same)
+ *   load        flash sales at 64 and 256 connections, sold-out rush, bare Express, DB ceiling, reads,
+ *               WebSocket fan-out, mass expiry
+ *   join-flood  the flash sale alone vs beside 20 sockets flooding join:event (BENCH_FLOOD_SOCKETS)
+ *   checkin     the doors opening (distinct tickets) and a re-scan rush of one ticket
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { checkinRows, checkinScenarios } from './checkin';
+import { joinFloodRows, joinFloodScenario } from './join-flood';
 import { benchDatabase, ROOT, startServer, TICKET_SIGNING_SECRET } from './setup';
 import { buildRef } from './build-ref';
 import { cpuSettings, cpuTable, runCpuRounds, startSide, type Side } from './cpu';
@@ -37,6 +44,7 @@ const duration = Number(process.env.BENCH_DURATION ?? 10);
 const wsClients = Number(process.env.BENCH_WS_CLIENTS ?? 2000);
 const expiryHolds = Number(process.env.BENCH_EXPIRY_HOLDS ?? 10_000);
 const poolSize = Number(process.env.DB_POOL_SIZE ?? 8);
+const floodSockets = Number(process.env.BENCH_FLOOD_SOCKETS ?? 20);
 /** The commit the issue's CPU targets are measured against (before the CPU work). */
 const BASELINE = 'a21880d';
 
@@ -56,21 +64,60 @@ const TARGETS = {
   memoryMb: 300,
 };
 
+const SCENARIOS = ['cpu', 'load', 'join-flood', 'checkin'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** The scenarios this run measures: BENCH_ONLY's list (or `--cpu-only`), else all of them. */
+function selectedScenarios(): Set<Scenario> {
+  if (process.argv.includes('--cpu-only')) return new Set(['cpu']);
+  const only = process.env.BENCH_ONLY?.trim();
+  if (!only) return new Set(SCENARIOS);
+  const names = only.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')} (one of ${SCENARIOS.join(', ')})`);
+  return new Set(names as Scenario[]);
+}
+
 async function main() {
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const cpu = await cpuComparison(log);
-  if (process.argv.includes('--cpu-only')) {
-    await writeReport({ markdown: cpu.markdown, json: { date: new Date().toISOString(), cpu: cpu.json } }, log);
-    return;
+  const selected = selectedScenarios();
+  log(`bench: ${[...selected].join(', ')}`);
+  const cpu = selected.has('cpu') ? await cpuComparison(log) : undefined;
+  const results: Record<string, unknown> = {};
+  if (selected.has('load') || selected.has('join-flood') || selected.has('checkin')) {
+    await serverScenarios(selected, results, log);
   }
+  const report = buildReport(results);
+  await writeReport(
+    {
+      markdown: [cpu?.markdown, report.markdown].filter(Boolean).join('\n\n'),
+      json: { ...report.json, cpu: cpu?.json },
+    },
+    log,
+  );
+}
+
+/** The scenarios that load one service process (built from this tree) on one database. */
+async function serverScenarios(selected: Set<Scenario>, results: Record<string, unknown>, log: (line: string) => void) {
   log(`bench: ${duration}s per load scenario, ${wsClients} sockets, ${expiryHolds} expiring holds, pool ${poolSize}`);
   const database = await benchDatabase(poolSize);
   const server = await startServer(database.url, { DB_POOL_SIZE: String(poolSize) });
-  const results: Record<string, unknown> = {};
   try {
     const fixture = await createAccounts(database.handle.db, 500);
-    const doors = () =>
-      checkinScenarios({
+    if (selected.has('load')) await loadScenarios(server, database, fixture, results, log);
+    if (selected.has('join-flood')) {
+      results.joinFlood = await joinFloodScenario({
+        url: server.url,
+        serverPid: server.child.pid,
+        fixture,
+        durationS: duration,
+        sockets: floodSockets,
+        log,
+      });
+    }
+    if (selected.has('checkin')) {
+      log('check-in at the doors…');
+      results.checkin = await checkinScenarios({
         url: server.url,
         database,
         fixture,
@@ -79,17 +126,22 @@ async function main() {
         durationS: duration,
         tickets: Math.max(20_000, duration * 6000),
       });
-    if (process.env.BENCH_ONLY === 'checkin') {
-      // Only the doors: BENCH_ONLY=checkin npm run bench (prints, writes no results file).
-      log('check-in only…');
-      const c = await doors();
-      log(
-        checkinRows(c)
-          .map((cells) => `| ${cells.join(' | ')} |`)
-          .join('\n'),
-      );
-      return;
     }
+    results.peakServerMemoryMb = await server.peakMemoryMb();
+  } finally {
+    await server.stop();
+    await database.dispose();
+  }
+}
+
+async function loadScenarios(
+  server: Awaited<ReturnType<typeof startServer>>,
+  database: Awaited<ReturnType<typeof benchDatabase>>,
+  fixture: Awaited<ReturnType<typeof createAccounts>>,
+  results: Record<string, unknown>,
+  log: (line: string) => void,
+) {
+  {
     const event = await createEvent(server.url, fixture.organizer.token, [
       { nombre: 'Hot', cantidadTotal: 1_000_000 },
       { nombre: 'Sold out', cantidadTotal: 1 },
@@ -204,19 +256,7 @@ async function main() {
       categoryId: expiry,
       holds: expiryHolds,
     });
-    log('check-in at the doors…');
-    results.checkin = await doors();
-    results.peakServerMemoryMb = await server.peakMemoryMb();
-  } finally {
-    await server.stop();
-    await database.dispose();
   }
-
-  const report = buildReport(results);
-  await writeReport(
-    { markdown: `${cpu.markdown}\n\n${report.markdown}`, json: { ...report.json, cpu: cpu.json } },
-    log,
-  );
 }
 
 async function writeReport(report: { markdown: string; json: unknown }, log: (line: string) => void) {
@@ -259,7 +299,7 @@ async function cpuComparison(log: (line: string) => void): Promise<{ markdown: s
     const figures = await runCpuRounds(sides, settings, log);
     const table = cpuTable(figures, reference?.label);
     const markdown = [
-      `CPU per successful request ${new Date().toISOString()} — ${machine()}: service process (utime+stime from /proc) and every ` +
+      `CPU per successful request ${new Date().toISOString()} — ${machine()}; load average ${loadAverage()} at the end: service process (utime+stime from /proc) and every ` +
         `process of its PostgreSQL server; ${settings.rounds} alternating rounds of ${settings.requests.reservation} reservations ` +
         `(2 tickets) and ${settings.requests.rejection} sold-out rejections, ${settings.connections} connections.`,
       '',
@@ -275,11 +315,15 @@ async function cpuComparison(log: (line: string) => void): Promise<{ markdown: s
 const machine = () =>
   `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 function buildReport(r: Record<string, any>) {
-  const f64 = r.flashSale.c64 as LoadResult;
-  const f256 = r.flashSale.c256 as LoadResult;
   const ok = (pass: boolean) => (pass ? 'yes' : 'NO');
   const errors = (x: LoadResult, success: number) =>
     Object.entries(x.statuses)
@@ -287,6 +331,51 @@ function buildReport(r: Record<string, any>) {
       .map(([s, n]) => `${s}×${n}`)
       .join(' ') || 'none';
   const rows = [
+    ...(r.flashSale ? loadRows(r, ok, errors) : []),
+    ...(r.joinFlood ? joinFloodRows(r.joinFlood) : []),
+    ...(r.checkin ? checkinRows(r.checkin) : []),
+    ...(r.peakServerMemoryMb !== undefined
+      ? [
+          [
+            'server peak memory',
+            `${r.peakServerMemoryMb} MB${r.flashSale ? ` (after flash sale at 64: ${r.flashSale.peakServerMemoryMb} MB)` : ''}`,
+            '',
+            '',
+            `≤ ${TARGETS.memoryMb} MB: ${ok(r.peakServerMemoryMb <= TARGETS.memoryMb)}`,
+          ],
+        ]
+      : []),
+  ];
+  if (rows.length === 0) return { markdown: '', json: { date: new Date().toISOString(), machine: machine() } };
+  const markdown = [
+    `Benchmark ${new Date().toISOString()} — ${machine()}; load average ${loadAverage()} at the end; server, PostgreSQL and load generator on the same machine; ${duration}s per load scenario, pool ${poolSize}.`,
+    '',
+    '| scenario | throughput | latency p50 / p95 / p99 (ms) | other answers | target |',
+    '|---|---|---|---|---|',
+    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
+  ].join('\n');
+  return {
+    markdown,
+    json: {
+      date: new Date().toISOString(),
+      machine: machine(),
+      loadAverage: os.loadavg(),
+      durationS: duration,
+      poolSize,
+      targets: TARGETS,
+      results: r,
+    },
+  };
+}
+
+function loadRows(
+  r: Record<string, any>,
+  ok: (pass: boolean) => string,
+  errors: (x: LoadResult, success: number) => string,
+): string[][] {
+  const f64 = r.flashSale.c64 as LoadResult;
+  const f256 = r.flashSale.c256 as LoadResult;
+  return [
     [
       'flash sale, 64 conn',
       `${f64.successesPerSecond} reservations/s`,
@@ -357,33 +446,7 @@ function buildReport(r: Record<string, any>) {
       '',
       `≤ ${TARGETS.expiryMs} ms: ${ok(r.expiry.pushedAfterMs >= 0 && r.expiry.pushedAfterMs <= TARGETS.expiryMs)}`,
     ],
-    ...checkinRows(r.checkin),
-    [
-      'server peak memory',
-      `${r.peakServerMemoryMb} MB (after flash sale at 64: ${r.flashSale.peakServerMemoryMb} MB)`,
-      '',
-      '',
-      `≤ ${TARGETS.memoryMb} MB: ${ok(r.peakServerMemoryMb <= TARGETS.memoryMb)}`,
-    ],
   ];
-  const markdown = [
-    `Benchmark ${new Date().toISOString()} — ${machine()}; server, PostgreSQL and load generator on the same machine; ${duration}s per load scenario, pool ${poolSize}.`,
-    '',
-    '| scenario | throughput | latency p50 / p95 / p99 (ms) | other answers | target |',
-    '|---|---|---|---|---|',
-    ...rows.map((cells) => `| ${cells.join(' | ')} |`),
-  ].join('\n');
-  return {
-    markdown,
-    json: {
-      date: new Date().toISOString(),
-      machine: machine(),
-      durationS: duration,
-      poolSize,
-      targets: TARGETS,
-      results: r,
-    },
-  };
 }
 
 main().catch((error) => {

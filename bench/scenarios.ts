@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
+import path from 'node:path';
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { io, type Socket } from 'socket.io-client';
@@ -383,6 +384,27 @@ export async function cpuMs(pid: number | undefined): Promise<number> {
   }
 }
 
+/** `joinFlood` in a child process (bench/join-flood-client.ts), stopped and read by `stop()`. */
+function joinFloodProcess(options: { url: string; eventIds: string[]; sockets: number; inFlight: number }) {
+  const child = fork(path.join(__dirname, 'join-flood-client.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const answer = new Promise<Awaited<ReturnType<typeof joinFlood>>>((resolve, reject) => {
+    child.once('message', (m: { result?: Awaited<ReturnType<typeof joinFlood>>; error?: string }) =>
+      m.result ? resolve(m.result) : reject(new Error(`join flood: ${m.error}`)),
+    );
+    child.once('exit', (code) => reject(new Error(`join flood client exited with ${code}`)));
+  });
+  child.send(options);
+  return {
+    stop: () => {
+      child.send({ stop: true });
+      return answer;
+    },
+  };
+}
+
 /**
  * `sockets` anonymous clients emitting `join:event` in a loop (each keeps `inFlight` joins
  * outstanding) until `stop` resolves: the abuse the per-socket join limit and the event cache are
@@ -456,20 +478,16 @@ export async function flashBesideJoinFlood(options: {
     return { result, cpuUs: successes > 0 ? Math.round((cpu * 1000) / successes) : 0 };
   };
   const first = await measured(options.flash);
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const flooding = joinFlood({
+  const flooding = joinFloodProcess({
     url: options.url,
     eventIds: options.eventIds,
     sockets: options.sockets,
     inFlight: 4,
-    stop: stopped,
   });
   // Let the flood reach full speed before the sale starts.
   await new Promise((r) => setTimeout(r, 1000));
   const flooded = await measured(options.flash);
-  stop();
-  const flood = await flooding;
+  const flood = await flooding.stop();
   const second = await measured(options.flash);
   const baseline = (first.result.successesPerSecond + second.result.successesPerSecond) / 2;
   return {
