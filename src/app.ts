@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import path from 'node:path';
 import cors from 'cors';
 import type pg from 'pg';
@@ -26,13 +27,13 @@ import { AdminRepository } from './modules/admin/admin.repository';
 import { adminRoutes } from './modules/admin/admin.routes';
 import { AdminService } from './modules/admin/admin.service';
 import { OrderRepository } from './modules/orders/orders.repository';
-import { orderRoutes } from './modules/orders/orders.routes';
+import { createOrderHotRoute, orderRoutes } from './modules/orders/orders.routes';
 import { OrderService } from './modules/orders/orders.service';
 import { RateLimits } from './modules/onsale/rate-limits';
 import { DeviceTokens } from './modules/tickets/checkin-auth';
 import { SigningKeys } from './modules/tickets/signing-keys';
 import { TicketRepository } from './modules/tickets/tickets.repository';
-import { ticketRoutes } from './modules/tickets/tickets.routes';
+import { checkinHotRoute, ticketRoutes } from './modules/tickets/tickets.routes';
 import { TicketService } from './modules/tickets/tickets.service';
 import { createPaymentProvider } from './modules/payments/providers';
 import { PaymentRepository } from './modules/payments/payments.repository';
@@ -43,6 +44,7 @@ import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
 import { AppError } from './shared/errors';
 import { errorHandler, notFoundHandler } from './shared/http/error-handler';
+import { hotRoutes, type Step } from './shared/http/hot-routes';
 import { precomputedHeaders } from './shared/http/precomputed-headers';
 import { logSerializers, type Logger } from './shared/logger';
 
@@ -130,24 +132,32 @@ const WEB_DIR = path.resolve(__dirname, '../web/dist');
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 export function createApp(deps: AppDeps, services: Services): Express {
+  return createHttpHandlers(deps, services).app;
+}
+
+/**
+ * The Express app, and the HTTP server's request listener: the hot routes (a purchase, a scan at
+ * the door) answered without Express, with the same steps (request id, access log, metrics,
+ * security headers, CORS) as every Express route; everything else through Express.
+ */
+export function createHttpHandlers(deps: AppDeps, services: Services): { app: Express; listener: RequestListener } {
   const { config, logger } = deps;
   const app = express();
   app.set('trust proxy', config.trustProxy ? 1 : false);
   app.set('etag', false);
   app.disable('x-powered-by'); // helmet would remove it from every response anyway
 
-  app.use((req, res, next) => {
+  const requestId: Step = (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
     next();
-  });
+  };
   // One log line per request at `info`; above that level nothing would be written, so the
   // per-request logger is not even built (it is a visible share of the CPU under a rush).
-  if (logger.isLevelEnabled('info')) {
-    app.use(
-      pinoHttp({
+  const accessLog: Step | undefined = logger.isLevelEnabled('info')
+    ? pinoHttp({
         logger,
         genReqId: (req) => req.id,
         // One short line per request: id, method, path, status and time; never headers or bodies.
@@ -162,50 +172,52 @@ export function createApp(deps: AppDeps, services: Services): Express {
         },
         customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
         autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
-      }),
-    );
-  }
-  app.use(services.metrics.httpMiddleware());
+      })
+    : undefined;
   // helmet's headers do not depend on the request: computed once, set on every response.
-  app.use(
-    precomputedHeaders(
-      helmet({
-        contentSecurityPolicy: {
-          directives: {
-            // The web client talks to this API and to Socket.IO, which may listen on WS_PORT.
-            'connect-src': [
-              "'self'",
-              'ws:',
-              'wss:',
-              ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`]),
-            ],
-            'upgrade-insecure-requests': null,
-          },
+  const securityHeaders = precomputedHeaders(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // The web client talks to this API and to Socket.IO, which may listen on WS_PORT.
+          'connect-src': [
+            "'self'",
+            'ws:',
+            'wss:',
+            ...(config.wsPort === config.port ? [] : [`http://*:${config.wsPort}`]),
+          ],
+          'upgrade-insecure-requests': null,
         },
-      }),
-    ),
-  );
-  app.use(
-    cors({
-      origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()),
-      exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+      },
     }),
   );
+  const corsHeaders: Step = cors({
+    origin: config.corsOrigin === '*' ? '*' : config.corsOrigin.split(',').map((o) => o.trim()),
+    exposedHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy'],
+  });
+  /** What every request goes through first, in this order; `timer` labels its metrics. */
+  const commonSteps = (timer: Step): Step[] => [
+    requestId,
+    ...(accessLog ? [accessLog] : []),
+    timer,
+    securityHeaders,
+    corsHeaders,
+  ];
+
+  for (const step of commonSteps(services.metrics.httpMiddleware())) app.use(step);
   // Before the JSON parser: provider webhooks are verified on their raw bytes.
   app.use('/api/payments', paymentRoutes({ payments: services.payments }));
   app.use(express.json({ limit: '100kb' }));
 
   // The hot routes first: Express tries the layers in order for every request.
-  app.use(
-    '/api/orders',
-    orderRoutes({
-      orders: services.orders,
-      payments: services.payments,
-      auth: services.authenticator,
-      metrics: services.metrics,
-      limits: services.rateLimits,
-    }),
-  );
+  const orderDeps = {
+    orders: services.orders,
+    payments: services.payments,
+    auth: services.authenticator,
+    metrics: services.metrics,
+    limits: services.rateLimits,
+  };
+  app.use('/api/orders', orderRoutes(orderDeps));
   app.use(
     '/api',
     ticketRoutes({
@@ -244,5 +256,13 @@ export function createApp(deps: AppDeps, services: Services): Express {
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return app;
+
+  const hot = [
+    createOrderHotRoute(orderDeps, commonSteps(services.metrics.httpTimer(() => '/api/orders/'))),
+    checkinHotRoute(
+      { tickets: services.tickets, auth: services.authenticator, devices: services.devices },
+      commonSteps(services.metrics.httpTimer(() => '/api/events/:id/checkins')),
+    ),
+  ];
+  return { app, listener: hotRoutes(hot, app, logger) };
 }

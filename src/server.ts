@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import path from 'node:path';
-import { createApp, createServices, type Services } from './app';
+import { createHttpHandlers, createServices, type Services } from './app';
 import type { Config } from './shared/config';
 import { createDatabase, type DatabaseHandle } from './shared/db/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './shared/db/embedded';
@@ -127,8 +127,9 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
     services = createServices(deps);
     const limits = services.rateLimits;
     closeRateLimits = () => limits.close();
-    app = createApp(deps, services);
-    server = http.createServer(app);
+    const handlers = createHttpHandlers(deps, services);
+    app = handlers.app;
+    server = http.createServer(handlers.listener);
     // Keep-alive longer than a typical load balancer's idle timeout, so the balancer closes first.
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;

@@ -15,11 +15,16 @@ export function bearerToken(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
+/** The caller behind an `Authorization: Bearer …` header (401 without one or with a bad one). */
+export async function signedIn(authenticator: Authenticator, authorization: string | undefined): Promise<AuthUser> {
+  const token = bearerToken(authorization);
+  if (!token) throw unauthorized('Missing bearer token');
+  return authenticate(authenticator, token);
+}
+
 export function requireAuth(authenticator: Authenticator): RequestHandler {
   return async (req, _res, next) => {
-    const token = bearerToken(req.headers.authorization);
-    if (!token) throw unauthorized('Missing bearer token');
-    req.auth = await authenticate(authenticator, token);
+    req.auth = await signedIn(authenticator, req.headers.authorization);
     next();
   };
 }

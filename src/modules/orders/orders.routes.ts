@@ -2,8 +2,11 @@ import { Router } from 'express';
 import { idParam } from '../../shared/http/params';
 import { paginationQuery } from '../../shared/http/schemas';
 import { AppError } from '../../shared/errors';
-import { parseBody, parseQuery, validationDetails } from '../../shared/http/validate';
-import { caller, requireAuth } from '../auth/auth.middleware';
+import type { HotRoute, Step } from '../../shared/http/hot-routes';
+import { parseBody, parseQuery, parseValue, validationDetails } from '../../shared/http/validate';
+import { caller, requireAuth, signedIn } from '../auth/auth.middleware';
+import type { AuthUser } from '../auth/tokens';
+import type { OrderDto } from './orders.wire';
 import type { Authenticator } from '../auth/authenticate';
 import type { Metrics } from '../metrics/metrics';
 import type { RateLimits } from '../onsale/rate-limits';
@@ -11,47 +14,78 @@ import { confirmOrderBody, createOrderBody, idempotencyKey } from './orders.sche
 import type { OrderService } from './orders.service';
 import type { PaymentService } from '../payments/payments.service';
 
-export function orderRoutes(deps: {
+export interface OrderRouteDeps {
   orders: OrderService;
   payments: PaymentService;
   auth: Authenticator;
   metrics: Metrics;
   limits: RateLimits;
-}): Router {
+}
+
+/**
+ * POST /api/orders once the caller is known: rate limit, validation, the reservation, its metric.
+ * Shared by the Express route and the hot route (app.ts), so both answer alike. A check that
+ * must run before the rate limit (e.g. an admission token of a virtual queue) belongs here.
+ */
+export async function createOrder(
+  deps: OrderRouteDeps,
+  user: AuthUser,
+  rawBody: unknown,
+  idempotencyHeader: string | undefined,
+): Promise<OrderDto> {
+  // Every attempt counts, valid or not: a script cannot probe faster by sending bad bodies.
+  try {
+    await deps.limits.order(user.id);
+  } catch (error) {
+    deps.metrics.reservations.inc({ outcome: 'RATE_LIMITED' });
+    throw error;
+  }
+  const body = parseValue(createOrderBody, rawBody, 'body');
+  let key: string | undefined;
+  if (idempotencyHeader !== undefined) {
+    const parsed = idempotencyKey.safeParse(idempotencyHeader);
+    if (!parsed.success) {
+      throw new AppError(
+        'VALIDATION_ERROR',
+        'Invalid Idempotency-Key header',
+        validationDetails(parsed.error, 'headers'),
+      );
+    }
+    key = parsed.data;
+  }
+  try {
+    const { order, created } = await deps.orders.reserve(user, body, key);
+    deps.metrics.reservations.inc({ outcome: created ? 'created' : 'replayed' });
+    // A replay answers exactly like the first request did.
+    return order;
+  } catch (error) {
+    deps.metrics.reservations.inc({ outcome: error instanceof AppError ? error.code : 'error' });
+    throw error;
+  }
+}
+
+/** POST /api/orders without Express (see shared/http/hot-routes.ts); `steps` as in app.ts. */
+export function createOrderHotRoute(deps: OrderRouteDeps, steps: Step[]): HotRoute {
+  return {
+    method: 'POST',
+    match: (path) => (path === '/api/orders' ? [] : undefined),
+    steps,
+    handle: async (req, body) => {
+      const user = await signedIn(deps.auth, req.headers.authorization);
+      return {
+        status: 201,
+        body: await createOrder(deps, user, body, req.headers['idempotency-key'] as string | undefined),
+      };
+    },
+  };
+}
+
+export function orderRoutes(deps: OrderRouteDeps): Router {
   const router = Router();
   router.use(requireAuth(deps.auth));
 
   router.post('/', async (req, res) => {
-    // Every attempt counts, valid or not: a script cannot probe faster by sending bad bodies.
-    try {
-      await deps.limits.order(caller(req).id);
-    } catch (error) {
-      deps.metrics.reservations.inc({ outcome: 'RATE_LIMITED' });
-      throw error;
-    }
-    const body = parseBody(createOrderBody, req);
-    const header = req.get('Idempotency-Key');
-    let key: string | undefined;
-    if (header !== undefined) {
-      const parsed = idempotencyKey.safeParse(header);
-      if (!parsed.success) {
-        throw new AppError(
-          'VALIDATION_ERROR',
-          'Invalid Idempotency-Key header',
-          validationDetails(parsed.error, 'headers'),
-        );
-      }
-      key = parsed.data;
-    }
-    try {
-      const { order, created } = await deps.orders.reserve(caller(req), body, key);
-      deps.metrics.reservations.inc({ outcome: created ? 'created' : 'replayed' });
-      // A replay answers exactly like the first request did.
-      res.status(201).json(order);
-    } catch (error) {
-      deps.metrics.reservations.inc({ outcome: error instanceof AppError ? error.code : 'error' });
-      throw error;
-    }
+    res.status(201).json(await createOrder(deps, caller(req), req.body ?? {}, req.get('Idempotency-Key')));
   });
 
   router.get('/my-orders', async (req, res) => {

@@ -62,26 +62,35 @@ declare module 'express-serve-static-core' {
 }
 
 /**
- * Accepts a user token (organizer or administrator; whether the organizer runs this event is
- * checked with the admission) or a door-device token of the event in the path.
+ * Who scans, from the Authorization header: a user token (organizer or administrator; whether the
+ * organizer runs this event is checked with the admission) or a door-device token of the event
+ * in the path (`pathEventId`, as given).
  */
+export async function checkinAccess(
+  auth: Authenticator,
+  devices: DeviceTokens,
+  authorization: string | undefined,
+  pathEventId: string,
+): Promise<CheckinActor> {
+  const token = bearerToken(authorization);
+  if (!token) throw unauthorized('Missing bearer token');
+  if (token.startsWith(DEVICE_TOKEN_PREFIX)) {
+    const device = devices.verify(token);
+    if (device.eventId !== pathEventId.toLowerCase()) throw forbidden('This check-in token is for another event');
+    return { kind: 'device', ...device };
+  }
+  const user = await authenticate(auth, token);
+  if (!(ROLE_GATES.checkIn as readonly string[]).includes(user.role)) {
+    throw forbidden(`Requires role ${ROLE_GATES.checkIn.join(' or ')}, or a check-in token of the event`);
+  }
+  return { kind: 'user', user };
+}
+
 export function requireCheckinAccess(auth: Authenticator, devices: DeviceTokens): RequestHandler {
   return async (req, _res, next) => {
-    const token = bearerToken(req.headers.authorization);
-    if (!token) throw unauthorized('Missing bearer token');
-    if (token.startsWith(DEVICE_TOKEN_PREFIX)) {
-      const device = devices.verify(token);
-      if (device.eventId !== String(req.params.id).toLowerCase())
-        throw forbidden('This check-in token is for another event');
-      req.checkinActor = { kind: 'device', ...device };
-      return next();
-    }
-    const user = await authenticate(auth, token);
-    if (!(ROLE_GATES.checkIn as readonly string[]).includes(user.role)) {
-      throw forbidden(`Requires role ${ROLE_GATES.checkIn.join(' or ')}, or a check-in token of the event`);
-    }
-    req.auth = user;
-    req.checkinActor = { kind: 'user', user };
+    const actor = await checkinAccess(auth, devices, req.headers.authorization, String(req.params.id));
+    if (actor.kind === 'user') req.auth = actor.user;
+    req.checkinActor = actor;
     next();
   };
 }

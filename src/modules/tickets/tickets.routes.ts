@@ -1,13 +1,40 @@
 import { Router, type Request, type RequestHandler } from 'express';
-import { idParam } from '../../shared/http/params';
-import { parseBody } from '../../shared/http/validate';
+import type { HotRoute, Step } from '../../shared/http/hot-routes';
+import { idParam, pathId } from '../../shared/http/params';
+import { parseBody, parseValue } from '../../shared/http/validate';
 import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
 import type { Authenticator } from '../auth/authenticate';
 import { ROLE_GATES } from '../policy/policy';
 import type { OrderService } from '../orders/orders.service';
-import { checkinActor, requireCheckinAccess, type DeviceTokens } from './checkin-auth';
+import { checkinAccess, checkinActor, requireCheckinAccess, type DeviceTokens } from './checkin-auth';
 import { checkinBody, checkinTokenBody, syncBody } from './tickets.schemas';
 import type { TicketService } from './tickets.service';
+
+const CHECKIN_PATH = /^\/api\/events\/([0-9A-Fa-f-]{36})\/checkins$/;
+
+/**
+ * POST /api/events/:id/checkins without Express (see shared/http/hot-routes.ts), in the order its
+ * Express route takes: the event id (404 when malformed), who scans, the body, the admission.
+ */
+export function checkinHotRoute(
+  deps: { tickets: TicketService; auth: Authenticator; devices: DeviceTokens },
+  steps: Step[],
+): HotRoute {
+  return {
+    method: 'POST',
+    match: (path) => {
+      const id = CHECKIN_PATH.exec(path)?.[1];
+      return id === undefined ? undefined : [id];
+    },
+    steps,
+    handle: async (req, body, [id]) => {
+      const eventId = pathId(id, 'Event');
+      const actor = await checkinAccess(deps.auth, deps.devices, req.headers.authorization, id!);
+      const input = parseValue(checkinBody, body, 'body');
+      return { status: 200, body: await deps.tickets.checkIn(actor, eventId, input) };
+    },
+  };
+}
 
 /** Tickets, their QR codes and check-in at the door; mounted at /api. */
 export function ticketRoutes(deps: {

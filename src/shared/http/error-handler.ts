@@ -1,4 +1,6 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { sendJson } from './send-json';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 
@@ -50,24 +52,31 @@ export function toAppError(error: unknown): AppError {
   return new AppError('INTERNAL', 'Internal server error');
 }
 
-export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
-    const appError = toAppError(error);
-    if (appError.code === 'INTERNAL') {
-      (req.log ?? logger).error({ err: error }, 'unhandled error');
-    } else if (appError.code === 'SERVICE_UNAVAILABLE') {
-      (req.log ?? logger).warn({ err: error }, 'request failed on a transient database error');
-    }
-    if (res.headersSent) return;
-    if (appError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
-    else if (appError.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-    const body: { code: string; message: string; details?: unknown } = {
-      code: appError.code,
-      message: appError.message,
-    };
-    if (appError.details !== undefined) body.details = appError.details;
-    res.status(appError.status).json({ error: body });
+/**
+ * The answer to a failed request, `{ error: { code, message, details? } }` with the error's status
+ * (and `Retry-After` where there is one). Unexpected errors are logged; 5xx never show internals.
+ * Written on the bare response: Express's routes and the hot routes (hot-routes.ts) answer alike.
+ */
+export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown, log: Logger): void {
+  const appError = toAppError(error);
+  if (appError.code === 'INTERNAL') {
+    log.error({ err: error }, 'unhandled error');
+  } else if (appError.code === 'SERVICE_UNAVAILABLE') {
+    log.warn({ err: error }, 'request failed on a transient database error');
+  }
+  if (res.headersSent) return;
+  if (appError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(appError.retryAfterSeconds));
+  else if (appError.code === 'SERVICE_UNAVAILABLE') res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  const body: { code: string; message: string; details?: unknown } = {
+    code: appError.code,
+    message: appError.message,
   };
+  if (appError.details !== undefined) body.details = appError.details;
+  sendJson(req, res, appError.status, { error: body });
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => sendError(req, res, error, req.log ?? logger);
 }
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import type { RequestHandler } from 'express';
+import type { Step } from './hot-routes';
 
 /**
  * A middleware that only sets fixed response headers (helmet without nonce functions), run once
@@ -8,7 +9,7 @@ import type { RequestHandler } from 'express';
  * middleware calls per request. Refuses at start-up a middleware whose headers would depend on
  * the request (one that does not finish synchronously or answers by itself).
  */
-export function precomputedHeaders(middleware: RequestHandler): RequestHandler {
+export function precomputedHeaders(middleware: RequestHandler): Step {
   const req = new http.IncomingMessage(new net.Socket());
   req.method = 'GET';
   req.url = '/';

@@ -13,6 +13,10 @@ export function validationDetails(error: z.ZodError, source: Source) {
   }));
 }
 
+/** A value (e.g. a body read without Express) checked against its schema; 400 VALIDATION_ERROR if not. */
+export const parseValue = <S extends z.ZodType>(schema: S, value: unknown, source: Source): z.infer<S> =>
+  parse(schema, value, source);
+
 function parse<S extends z.ZodType>(schema: S, value: unknown, source: Source): z.infer<S> {
   const result = schema.safeParse(value);
   if (!result.success) {
