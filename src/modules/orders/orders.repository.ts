@@ -220,7 +220,7 @@ export class OrderRepository {
         WHERE id = ${orderId} AND user_id = ${userId} AND status = 'RESERVED' AND expires_at > clock_timestamp()
         RETURNING *
       ), history AS (
-        INSERT INTO order_status_history (order_id, from_status, to_status, actor_id, reason)
+        INSERT INTO order_status_changes (order_id, from_status, to_status, actor_id, reason)
         SELECT id, 'RESERVED', 'CONFIRMED', user_id, 'payment ' || transaction_id FROM confirmed
       ), paid AS (
         INSERT INTO payments AS p (order_id, kind, provider, provider_id, amount_cents, currency, state, wanted, next_attempt_at)
@@ -266,7 +266,7 @@ export class OrderRepository {
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx
-      .insertInto('order_status_history')
+      .insertInto('order_status_changes')
       .values({ order_id: order.id, from_status: order.status, to_status: to, actor_id: actorId, reason })
       .execute();
     return updated;
@@ -307,7 +307,7 @@ export class OrderRepository {
         FROM due WHERE o.id = due.id
         RETURNING o.id, o.user_id, o.event_id, o.expires_at
       ), history AS (
-        INSERT INTO order_status_history (order_id, from_status, to_status, actor_id, reason)
+        INSERT INTO order_status_changes (order_id, from_status, to_status, actor_id, reason)
         SELECT id, 'RESERVED', 'EXPIRED', NULL, 'hold expired' FROM expired
       )
       SELECT x.id, x.user_id, x.event_id, x.expires_at, i.category_id, i.quantity

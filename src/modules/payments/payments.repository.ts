@@ -127,7 +127,7 @@ export class PaymentRepository {
   /** A history entry; from = to when the order stayed as it was (e.g. a refused late payment). */
   async note(trx: Transaction<DB>, orderId: string, from: OrderStatus | null, to: OrderStatus, reason: string) {
     await trx
-      .insertInto('order_status_history')
+      .insertInto('order_status_changes')
       .values({ order_id: orderId, from_status: from, to_status: to, actor_id: null, reason })
       .execute();
   }

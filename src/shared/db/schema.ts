@@ -123,7 +123,10 @@ export interface DB {
   category_stock: CategoryStockTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
+  /** A view (migrations/0009): each order's creation, derived from the order row, then its stored changes. */
   order_status_history: OrderStatusHistoryTable;
+  /** The stored transitions (every one but the creation); written here. */
+  order_status_changes: OrderStatusHistoryTable;
   payments: PaymentsTable;
   provider_events: ProviderEventsTable;
 }
