@@ -3,10 +3,13 @@ import { SigningKeys } from '../src/modules/tickets/signing-keys';
 import { encodeCode } from '../src/modules/tickets/ticket-code';
 import { load, type Fixture, type LoadResult } from './scenarios';
 import type { BenchDatabase } from './setup';
+import { parentPid, postgresCpuUs, processCpuUs } from './proc-cpu';
 
 export interface CheckinBench {
   tickets: number;
   distinct: LoadResult;
+  /** CPU per admission during the distinct-tickets load: the service process and its PostgreSQL server. */
+  cpuUsPerAdmission: { service: number; database: number };
   rescans: LoadResult & { admitted: number; serverErrors: number };
   admittedInDatabase: number;
 }
@@ -21,6 +24,8 @@ export async function checkinScenarios(options: {
   database: BenchDatabase;
   fixture: Fixture;
   ticketSigningSecret: string;
+  /** The service process, for its CPU from /proc. */
+  serverPid: number | undefined;
   connections: number;
   durationS: number;
   /** Tickets to issue up front: more than the run can scan, so every scan is a first scan. */
@@ -80,6 +85,13 @@ export async function checkinScenarios(options: {
 
   const device = await post(`/api/events/${event.id}/checkin-tokens`, fixture.organizer.token, { etiqueta: 'bench' });
   let next = 0;
+  const { rows: backend } = await database.handle.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  const postmasterPid = parentPid(backend[0]!.pid);
+  const cpu = () => ({
+    service: options.serverPid ? processCpuUs(options.serverPid) : 0,
+    database: postmasterPid ? postgresCpuUs(postmasterPid).totalUs : 0,
+  });
+  const before = cpu();
   const distinct = await load({
     url,
     connections: options.connections,
@@ -90,6 +102,12 @@ export async function checkinScenarios(options: {
     bodies: () => bodies[next++ % bodies.length]!,
     success: 200,
   });
+  const after = cpu();
+  const admitted = Math.max(1, distinct.statuses['200'] ?? 0);
+  const cpuUsPerAdmission = {
+    service: Math.round((after.service - before.service) / admitted),
+    database: Math.round((after.database - before.database) / admitted),
+  };
 
   // One fresh ticket, scanned by every connection at once, again and again.
   const fresh = await post('/api/events', fixture.organizer.token, {
@@ -123,7 +141,7 @@ export async function checkinScenarios(options: {
     tokens: [fixture.organizer.token],
     success: 409,
   });
-  const admitted = await sql<{
+  const admittedRows = await sql<{
     n: number;
   }>`SELECT count(*)::int AS n FROM tickets WHERE event_id = ${event.id} AND status = 'USADO'`.execute(
     database.handle.db,
@@ -138,7 +156,8 @@ export async function checkinScenarios(options: {
         .filter(([s]) => Number(s) >= 500)
         .reduce((n, [, c]) => n + c, 0),
     },
-    admittedInDatabase: admitted.rows[0]!.n,
+    admittedInDatabase: admittedRows.rows[0]!.n,
+    cpuUsPerAdmission,
   };
 }
 
@@ -158,7 +177,7 @@ export function checkinRows(c: CheckinBench): string[][] {
       `check-in, 64 conn, distinct tickets (${c.tickets} issued)`,
       `${d.successesPerSecond} admissions/s`,
       `${d.p50} / ${d.p95} / ${d.p99}`,
-      `${others}; ${d.errors} socket errors`,
+      `${others}; ${d.errors} socket errors; CPU per admission: service ${c.cpuUsPerAdmission.service} µs + PostgreSQL ${c.cpuUsPerAdmission.database} µs`,
       `≥ ${CHECKIN_TARGETS.admissionsPerSecond}/s, p99 ≤ ${CHECKIN_TARGETS.p99Ms} ms: ${d.successesPerSecond >= CHECKIN_TARGETS.admissionsPerSecond && d.p99 <= CHECKIN_TARGETS.p99Ms ? 'yes' : 'NO'}`,
     ],
     [
