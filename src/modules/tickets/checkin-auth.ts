@@ -10,6 +10,8 @@ import type { AuthUser } from '../auth/tokens';
 /** Door-device tokens start with this, so they are told apart from user tokens without a try. */
 export const DEVICE_TOKEN_PREFIX = 'ck_';
 const AUDIENCE = 'checkin';
+/** Verified device tokens remembered at most (the oldest is forgotten first). */
+const MAX_REMEMBERED = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Who is scanning: a signed-in organizer or administrator, or a door device of one event. */
@@ -23,6 +25,8 @@ export type CheckinActor = { kind: 'user'; user: AuthUser } | { kind: 'device'; 
  */
 export class DeviceTokens {
   private readonly key: crypto.KeyObject;
+  /** Verified token → its device and expiry (ms). Insertion order = age, for eviction. */
+  private readonly verified = new Map<string, { device: { tokenId: string; eventId: string }; expiresAtMs: number }>();
 
   constructor(jwtSecret: string) {
     this.key = crypto.createSecretKey(
@@ -38,7 +42,19 @@ export class DeviceTokens {
     );
   }
 
+  /**
+   * Verified tokens are remembered as user tokens are (TokenService): a door scanning all evening
+   * sends the same string thousands of times. Expiry is checked on every use; revocation is not
+   * this method's concern (the admission statement checks it in the database).
+   */
   verify(token: string): { tokenId: string; eventId: string } {
+    const known = this.verified.get(token);
+    if (known) {
+      // jsonwebtoken's rule: expired once the clock (in whole seconds) reaches `exp`.
+      if (Math.floor(Date.now() / 1000) * 1000 < known.expiresAtMs) return { ...known.device };
+      this.verified.delete(token);
+      throw unauthorized('Check-in token expired');
+    }
     let payload: string | jwt.JwtPayload;
     try {
       payload = jwt.verify(token.slice(DEVICE_TOKEN_PREFIX.length), this.key, {
@@ -51,7 +67,12 @@ export class DeviceTokens {
     if (typeof payload === 'string' || !UUID.test(String(payload.sub)) || !UUID.test(String(payload.evt))) {
       throw unauthorized('Invalid token');
     }
-    return { tokenId: payload.sub!, eventId: payload.evt as string };
+    const device = { tokenId: payload.sub!, eventId: payload.evt as string };
+    if (typeof payload.exp === 'number' && payload.nbf === undefined) {
+      if (this.verified.size >= MAX_REMEMBERED) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, { device, expiresAtMs: payload.exp * 1000 });
+    }
+    return { ...device };
   }
 }
 
