@@ -416,24 +416,46 @@ export async function joinFlood(options: {
   sockets: number;
   inFlight: number;
   stop: Promise<void>;
-}): Promise<{ sockets: number; answeredPerSecond: number; answers: Record<string, number> }> {
+}): Promise<{ sockets: number; answeredPerSecond: number; answers: Record<string, number>; reconnections: number }> {
   const sockets = await Promise.all(Array.from({ length: options.sockets }, () => connectClient(options.url)));
   const answers: Record<string, number> = {};
+  let reconnections = 0;
   let stopped = false;
   void options.stop.then(() => (stopped = true));
   const started = performance.now();
+  // A disconnected flooder connects again at once and carries on, as an abuser's script would.
+  const reconnecting = new Map<number, Promise<void>>();
+  const reconnect = (s: number): Promise<void> => {
+    let pending = reconnecting.get(s);
+    if (!pending) {
+      pending = (async () => {
+        while (!stopped && !sockets[s]!.connected) {
+          reconnections++;
+          sockets[s] = await connectClient(options.url).catch(() => sockets[s]!);
+        }
+      })().finally(() => reconnecting.delete(s));
+      reconnecting.set(s, pending);
+    }
+    return pending;
+  };
   await Promise.all(
-    sockets.flatMap((socket, s) =>
+    sockets.flatMap((_, s) =>
       Array.from({ length: options.inFlight }, async (_, k) => {
-        for (let i = 0; !stopped && socket.connected; i++) {
+        for (let i = 0; !stopped; i++) {
+          if (!sockets[s]!.connected) await reconnect(s);
+          const socket = sockets[s]!;
           const eventId = options.eventIds[(s + k + i) % options.eventIds.length];
-          const ack = await new Promise<{ ok: boolean; error?: { code: string } }>((resolve) =>
+          const ack = await new Promise<{ ok: boolean; error?: { code: string } }>((resolve) => {
+            // Dropped by the server: the answer will not come; do not wait for the timeout.
+            const dropped = () => resolve({ ok: false, error: { code: 'DISCONNECTED' } });
+            socket.once('disconnect', dropped);
             socket
               .timeout(5000)
-              .emit('join:event', { eventId }, (err: unknown, reply: { ok: boolean; error?: { code: string } }) =>
-                resolve(err ? { ok: false, error: { code: 'TIMEOUT' } } : reply),
-              ),
-          );
+              .emit('join:event', { eventId }, (err: unknown, reply: { ok: boolean; error?: { code: string } }) => {
+                socket.off('disconnect', dropped);
+                resolve(err ? { ok: false, error: { code: 'TIMEOUT' } } : reply);
+              });
+          });
           const key = ack.ok ? 'ok' : (ack.error?.code ?? 'error');
           answers[key] = (answers[key] ?? 0) + 1;
         }
@@ -443,7 +465,7 @@ export async function joinFlood(options: {
   const seconds = (performance.now() - started) / 1000;
   for (const s of sockets) s.disconnect();
   const total = Object.values(answers).reduce((a, b) => a + b, 0);
-  return { sockets: options.sockets, answeredPerSecond: Math.round(total / seconds), answers };
+  return { sockets: options.sockets, answeredPerSecond: Math.round(total / seconds), answers, reconnections };
 }
 
 export interface FloodComparison {
