@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { Router } from 'express';
 import { idParam } from '../../shared/http/params';
 import { paginationQuery } from '../../shared/http/schemas';
@@ -24,15 +25,16 @@ export interface OrderRouteDeps {
 
 /**
  * POST /api/orders once the caller is known: rate limit, validation, the reservation, its metric.
- * Shared by the Express route and the hot route (app.ts), so both answer alike. A check that
- * must run before the rate limit (e.g. an admission token of a virtual queue) belongs here.
+ * Shared by the Express route and the hot route (app.ts), so both answer alike: a new check of
+ * this route (e.g. a virtual queue's `Queue-Token` header, read from `headers`) belongs here.
  */
 export async function createOrder(
   deps: OrderRouteDeps,
   user: AuthUser,
   rawBody: unknown,
-  idempotencyHeader: string | undefined,
+  headers: IncomingHttpHeaders,
 ): Promise<OrderDto> {
+  const idempotencyHeader = headers['idempotency-key'] as string | undefined;
   // Every attempt counts, valid or not: a script cannot probe faster by sending bad bodies.
   try {
     await deps.limits.order(user.id);
@@ -74,7 +76,7 @@ export function createOrderHotRoute(deps: OrderRouteDeps, steps: Step[]): HotRou
       const user = await signedIn(deps.auth, req.headers.authorization);
       return {
         status: 201,
-        body: await createOrder(deps, user, body, req.headers['idempotency-key'] as string | undefined),
+        body: await createOrder(deps, user, body, req.headers),
       };
     },
   };
@@ -85,7 +87,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
   router.use(requireAuth(deps.auth));
 
   router.post('/', async (req, res) => {
-    res.status(201).json(await createOrder(deps, caller(req), req.body ?? {}, req.get('Idempotency-Key')));
+    res.status(201).json(await createOrder(deps, caller(req), req.body ?? {}, req.headers));
   });
 
   router.get('/my-orders', async (req, res) => {
