@@ -264,10 +264,10 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
         expiraEn: o.expiresAt.toISOString(),
       }),
     ),
-    bus.subscribe('checkin.admitted', ({ eventId }) => checkins.changedLocally(eventId)),
+    bus.subscribe('checkin.admitted', ({ eventId }) => checkins.changedLocally([eventId])),
     // Confirmations issue tickets and cancellations of confirmed orders void them.
     bus.subscribe('order.status-changed', (o) => {
-      if (o.status === 'CONFIRMED' || o.status === 'CANCELLED') checkins.changedLocally(o.eventId);
+      if (o.status === 'CONFIRMED' || o.status === 'CANCELLED') checkins.changedLocally([o.eventId]);
     }),
     bus.subscribe('event.updated', (e) =>
       io.to(eventRoom(e.eventId)).emit('event:update', { eventoId: e.eventId, cambios: e.changes }),
