@@ -237,8 +237,11 @@ export class OrderRepository {
     return result.rows[0];
   }
 
-  /** Locks the order (and reads when its event starts) before a cancellation decides anything. */
-  async lockForCancel(
+  /**
+   * Locks the order and reads when its event starts: every cancellation and payment decision
+   * starts here (lock-order table, docs/architecture.md).
+   */
+  async lockWithEventStart(
     trx: Transaction<DB>,
     orderId: string,
   ): Promise<(OrderRow & { event_starts_at: Date }) | undefined> {

@@ -22,6 +22,7 @@ import type {
 import type { ConfirmOrderInput, CreateOrderInput } from './orders.schemas';
 import type { PaymentService } from '../payments/payments.service';
 import type { ProviderIntent } from '../payments/provider';
+import { orderStatusChanged } from './order-status-event';
 
 export interface OrderSettings {
   reservationTimeoutMs: number;
@@ -198,7 +199,7 @@ export class OrderService {
 
   async cancel(user: AuthUser, orderId: string): Promise<OrderDto> {
     const cancelled = await this.db.transaction().execute(async (trx) => {
-      const order = await this.orders.lockForCancel(trx, orderId);
+      const order = await this.orders.lockWithEventStart(trx, orderId);
       if (!order || !canCancelOrder(user, order)) throw notFound('Order');
       if (!isOneOf(CANCELLABLE_STATUSES, order.status)) {
         throw new AppError('INVALID_STATE', `An order in state ${order.status} cannot be cancelled`);
@@ -341,13 +342,7 @@ export class OrderService {
   }
 
   private publishStatus(order: OrderRow): void {
-    this.bus.publish('order.status-changed', {
-      orderId: order.id,
-      userId: order.user_id,
-      eventId: order.event_id,
-      status: order.status,
-      expiresAt: order.expires_at,
-    });
+    this.bus.publish('order.status-changed', orderStatusChanged(order));
   }
 }
 

@@ -81,18 +81,6 @@ export class PaymentRepository {
     return row !== undefined;
   }
 
-  /** The order row, locked, with when its event starts: every payment decision starts here. */
-  lockOrder(trx: Transaction<DB>, orderId: string) {
-    return trx
-      .selectFrom('orders as o')
-      .innerJoin('events as e', 'e.id', 'o.event_id')
-      .selectAll('o')
-      .select('e.starts_at as event_starts_at')
-      .where('o.id', '=', orderId)
-      .forUpdate('o')
-      .executeTakeFirst();
-  }
-
   /** Takes the order's tickets again (retake_order_stock, migrations/0006); false: not all are there. */
   async retakeStock(trx: Transaction<DB>, orderId: string): Promise<boolean> {
     const start = Math.floor(Math.random() * MAX_STOCK_BUCKETS);

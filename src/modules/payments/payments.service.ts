@@ -18,6 +18,7 @@ import {
   type ProviderEvent,
   type ProviderIntent,
 } from './provider';
+import { orderStatusChanged } from '../orders/order-status-event';
 
 /** The events that say the money is there (authorized or captured). */
 const PAYMENT_EVENTS = new Set(['payment_intent.amount_capturable_updated', 'payment_intent.succeeded']);
@@ -214,7 +215,7 @@ export class PaymentService {
     const decision = await this.db.transaction().execute(async (trx): Promise<Decision> => {
       if (!(await this.payments.claimEvent(trx, this.provider.name, event.id, event.type, null)))
         return { followUps: [] };
-      const order = await this.payments.lockOrder(trx, orderId);
+      const order = await this.orders.lockWithEventStart(trx, orderId);
       if (!order) {
         this.logger.warn({ eventId: event.id, orderId }, 'payment for an unknown order; left to the provider account');
         return { followUps: [] };
@@ -291,12 +292,6 @@ export class PaymentService {
   }
 
   private publishStatus(order: OrderRow): void {
-    this.bus.publish('order.status-changed', {
-      orderId: order.id,
-      userId: order.user_id,
-      eventId: order.event_id,
-      status: order.status,
-      expiresAt: order.expires_at,
-    });
+    this.bus.publish('order.status-changed', orderStatusChanged(order));
   }
 }
