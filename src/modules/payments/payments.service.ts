@@ -276,8 +276,14 @@ export class PaymentService {
     if (order.event_starts_at.getTime() <= Date.now()) {
       return release(`late payment refused: the event has started; payment ${intent.id} ${giveBack}`);
     }
-    if (!(await this.payments.retakeStock(trx, order.id))) {
+    const refused = await this.payments.retakeStock(trx, order.id);
+    if (refused === 'stock') {
       return release(`late payment refused: the tickets are no longer available; payment ${intent.id} ${giveBack}`);
+    }
+    if (refused === 'limit') {
+      return release(
+        `late payment refused: the buyer already holds or owns the event's per-buyer limit; payment ${intent.id} ${giveBack}`,
+      );
     }
     const decision = await confirm(
       `late payment honoured: payment ${intent.id} arrived after the order was ${order.status}`,
