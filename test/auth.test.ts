@@ -1,8 +1,7 @@
 import jwt from 'jsonwebtoken';
-import type { Response } from 'supertest';
 import { createUser, uniqueEmail } from './helpers/factories';
 import { startTestService, TEST_JWT_SECRET, type TestService } from './helpers/service';
-import { expectError, UUID, ISO_UTC } from './helpers/expect';
+import { expectError, expectValidationError, UUID, ISO_UTC } from './helpers/expect';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -11,17 +10,6 @@ beforeAll(async () => {
 afterAll(() => svc.close());
 
 const PASSWORD = 'Secret123';
-
-/** The contract's error envelope: `{ error: { code, message, details? } }` and nothing else. */
-/** 400 VALIDATION_ERROR with one `details` entry (carrying a `path`) for each expected field. */
-function expectValidationError(res: Response, paths: string[]) {
-  expectError(res, 400, 'VALIDATION_ERROR');
-  const details = res.body.error.details as { path: unknown }[];
-  expect(Array.isArray(details)).toBe(true);
-  expect(details.length).toBeGreaterThan(0);
-  for (const d of details) expect(typeof d.path).toBe('string');
-  expect(details.map((d) => d.path)).toEqual(expect.arrayContaining(paths));
-}
 
 function expectUser(user: unknown, expected: { nombre: string; email: string; role: string }) {
   expect(user).toEqual({

@@ -1,4 +1,3 @@
-import type { Response } from 'supertest';
 import {
   createEvent,
   createUser,
@@ -10,7 +9,7 @@ import {
   type TestUser,
 } from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
-import { expectError, UUID, ISO_UTC, UNKNOWN_ID } from './helpers/expect';
+import { expectError, expectValidationError, UUID, ISO_UTC, UNKNOWN_ID } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -30,15 +29,6 @@ beforeAll(async () => {
 afterAll(() => svc.close());
 
 const pastDate = () => new Date(Date.now() - 86_400_000).toISOString();
-
-function expectValidationError(res: Response, paths: string[] = []) {
-  expectError(res, 400, 'VALIDATION_ERROR');
-  const details = res.body.error.details as { path: unknown }[];
-  expect(Array.isArray(details)).toBe(true);
-  expect(details.length).toBeGreaterThan(0);
-  for (const d of details) expect(typeof d.path).toBe('string');
-  expect(details.map((d) => d.path)).toEqual(expect.arrayContaining(paths));
-}
 
 const postEvent = (user: TestUser | undefined, body: object) => {
   const req = svc.api().post('/api/events');

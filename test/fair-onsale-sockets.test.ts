@@ -4,7 +4,8 @@ import { RealtimeRepository } from '../src/modules/realtime/realtime.repository'
 import { createEvent, createUser } from './helpers/factories';
 import { call } from './helpers/http';
 import { startTestService, testDatabaseUrl, type TestService } from './helpers/service';
-import { closeAllSockets, connect, eventually, request } from './helpers/sockets';
+import { closeAllSockets, connect, request } from './helpers/sockets';
+import { eventually } from './helpers/wait';
 
 /** join:event flood protection (rate, room cap, cached existence) and the real-time / jobs pools. */
 const services: TestService[] = [];

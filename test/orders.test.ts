@@ -1,5 +1,4 @@
 import { sql } from 'kysely';
-import type { Response } from 'supertest';
 import {
   createEvent,
   createUser,
@@ -10,8 +9,10 @@ import {
   type OrderBody,
   type TestUser,
 } from './helpers/factories';
-import { startTestService, type TestService } from './helpers/service';
-import { expectError, UUID, ISO_UTC, UNKNOWN_ID } from './helpers/expect';
+import { confirm, getOrder, line, payment, postOrder, putCancel, putConfirm, reserve, stockOf } from './helpers/api';
+import { startTestService, withService, type TestService } from './helpers/service';
+import { eventually } from './helpers/wait';
+import { expectError, expectValidationError, UUID, ISO_UTC, UNKNOWN_ID } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -32,64 +33,12 @@ afterAll(() => svc.close());
 
 const ORDER_KEYS = ['id', 'usuarioId', 'eventoId', 'estado', 'tickets', 'total', 'expiraEn', 'createdAt', 'updatedAt'];
 
-interface Line {
-  categoriaId: string;
-  cantidad: number;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------------------
 
-function expectValidationError(res: Response) {
-  expectError(res, 400, 'VALIDATION_ERROR');
-  expect(Array.isArray(res.body.error.details)).toBe(true);
-  expect(res.body.error.details.length).toBeGreaterThan(0);
-}
-
-const line = (category: CategoryBody, cantidad: number): Line => ({ categoriaId: category.id, cantidad });
-
 /** An event of `organizer` with the given categories (default: two of 100 tickets at 50). */
 const newEvent = (categorias?: CategorySpec[], s: TestService = svc) => createEvent(s, organizer, {}, categorias);
-
-function postOrder(
-  user: TestUser | undefined,
-  eventoId: string,
-  tickets: unknown,
-  opts: { key?: string; s?: TestService } = {},
-) {
-  let req = (opts.s ?? svc).api().post('/api/orders');
-  if (user) req = req.set(user.auth);
-  if (opts.key !== undefined) req = req.set('Idempotency-Key', opts.key);
-  return req.send({ eventoId, tickets });
-}
-
-/** Reserves and insists on 201. */
-async function reserve(user: TestUser, event: EventBody, lines: Line[], s: TestService = svc): Promise<OrderBody> {
-  const res = await postOrder(user, event.id, lines, { s });
-  if (res.status !== 201) throw new Error(`reserve failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as OrderBody;
-}
-
-const putConfirm = (user: TestUser, orderId: string, body: object, s: TestService = svc) =>
-  s.api().put(`/api/orders/${orderId}/confirm`).set(user.auth).send(body);
-const putCancel = (user: TestUser, orderId: string, s: TestService = svc) =>
-  s.api().put(`/api/orders/${orderId}/cancel`).set(user.auth).send();
-const getOrder = (user: TestUser, orderId: string, s: TestService = svc) =>
-  s.api().get(`/api/orders/${orderId}`).set(user.auth);
-
-async function confirm(user: TestUser, orderId: string, transactionId = unique('tx')): Promise<OrderBody> {
-  const res = await putConfirm(user, orderId, { metodoPago: 'tarjeta', transactionId });
-  if (res.status !== 200) throw new Error(`confirm failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as OrderBody;
-}
-
-/** `disponible` of every category of the event, by category id, as a client sees it. */
-async function stockOf(eventId: string, s: TestService = svc): Promise<Record<string, number>> {
-  const res = await s.api().get(`/api/events/${eventId}`);
-  expect(res.status).toBe(200);
-  return Object.fromEntries((res.body as EventBody).categorias.map((c) => [c.id, c.disponible]));
-}
 
 async function orderRow(orderId: string) {
   return svc.database.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirstOrThrow();
@@ -114,26 +63,6 @@ async function makeOverdue(orderId: string, s: TestService = svc) {
   await sql`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = ${orderId}`.execute(s.database.db);
 }
 
-/** Polls `probe` until it returns true; fails after `timeoutMs` (a generous bound, not a timing assertion). */
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Starts an extra service for one test and always closes it. */
-async function withService<T>(env: Record<string, string>, body: (s: TestService) => Promise<T>): Promise<T> {
-  const s = await startTestService(env);
-  try {
-    return await body(s);
-  } finally {
-    await s.close();
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // POST /api/orders
 // ---------------------------------------------------------------------------------------------
@@ -142,7 +71,7 @@ describe('POST /api/orders', () => {
   it('answers 201 with the order in RESERVED, in the exact contract shape, without pago', async () => {
     const event = await newEvent([{ nombre: 'VIP', precio: 150, cantidadTotal: 50 }]);
     const vip = event.categorias[0]!;
-    const res = await postOrder(buyer, event.id, [line(vip, 2)]);
+    const res = await postOrder(svc, buyer, event.id, [line(vip, 2)]);
 
     expect(res.status).toBe(201);
     expect(Object.keys(res.body).sort()).toEqual([...ORDER_KEYS].sort());
@@ -162,14 +91,14 @@ describe('POST /api/orders', () => {
       ['categoriaId', 'nombre', 'cantidad', 'precioUnitario', 'subtotal'].sort(),
     );
     // GET answers the same order.
-    expect((await getOrder(buyer, res.body.id)).body).toEqual(res.body);
+    expect((await getOrder(svc, buyer, res.body.id)).body).toEqual(res.body);
   });
 
   it('holds the order for ORDER_RESERVATION_TIMEOUT_MINUTES (decimals accepted)', async () => {
     await withService({ ORDER_RESERVATION_TIMEOUT_MINUTES: '0.5' }, async (s) => {
       const event = await newEvent(undefined, s);
       const before = Date.now();
-      const order = await reserve(buyer, event, [line(event.categorias[0]!, 1)], s);
+      const order = await reserve(s, buyer, event.id, [line(event.categorias[0]!, 1)]);
       const after = Date.now();
       const expiresAt = Date.parse(order.expiraEn);
       // 30 s hold; a generous window for clock granularity and request time.
@@ -181,7 +110,7 @@ describe('POST /api/orders', () => {
   it('uses the default hold of 10 minutes', async () => {
     const event = await newEvent();
     const before = Date.now();
-    const order = await reserve(buyer, event, [line(event.categorias[0]!, 1)]);
+    const order = await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 1)]);
     const after = Date.now();
     expect(Date.parse(order.expiraEn)).toBeGreaterThanOrEqual(before + 600_000 - 3_000);
     expect(Date.parse(order.expiraEn)).toBeLessThanOrEqual(after + 600_000 + 3_000);
@@ -190,8 +119,8 @@ describe('POST /api/orders', () => {
   it('takes the quantity out of the category disponible', async () => {
     const event = await newEvent([{ cantidadTotal: 40 }, { cantidadTotal: 30 }]);
     const [a, b] = [event.categorias[0]!, event.categorias[1]!];
-    await reserve(buyer, event, [line(a, 3)]);
-    expect(await stockOf(event.id)).toEqual({ [a.id]: 37, [b.id]: 30 });
+    await reserve(svc, buyer, event.id, [line(a, 3)]);
+    expect(await stockOf(svc, event.id)).toEqual({ [a.id]: 37, [b.id]: 30 });
   });
 
   it('reserves every line of a multi-line order', async () => {
@@ -200,7 +129,7 @@ describe('POST /api/orders', () => {
       { nombre: 'Palco', precio: 75, cantidadTotal: 30 },
     ]);
     const [platea, palco] = [event.categorias[0]!, event.categorias[1]!];
-    const order = await reserve(buyer, event, [line(platea, 4), line(palco, 2)]);
+    const order = await reserve(svc, buyer, event.id, [line(platea, 4), line(palco, 2)]);
 
     expect(order.tickets).toHaveLength(2);
     expect(order.tickets).toEqual(
@@ -210,7 +139,7 @@ describe('POST /api/orders', () => {
       ]),
     );
     expect(order.total).toBe(230);
-    expect(await stockOf(event.id)).toEqual({ [platea.id]: 36, [palco.id]: 28 });
+    expect(await stockOf(svc, event.id)).toEqual({ [platea.id]: 36, [palco.id]: 28 });
   });
 
   it('computes money without floating-point drift: 3 × 12.50 + 3 × 0.10 = 37.8', async () => {
@@ -219,7 +148,7 @@ describe('POST /api/orders', () => {
       { nombre: 'Simbolica', precio: 0.1, cantidadTotal: 10 },
     ]);
     const [normal, simbolica] = [event.categorias[0]!, event.categorias[1]!];
-    const res = await postOrder(buyer, event.id, [line(normal, 3), line(simbolica, 3)]);
+    const res = await postOrder(svc, buyer, event.id, [line(normal, 3), line(simbolica, 3)]);
 
     expect(res.status).toBe(201);
     expect(res.body.total).toBe(37.8);
@@ -232,13 +161,13 @@ describe('POST /api/orders', () => {
 
   it('lets a buyer order exactly MAX_TICKETS_PER_ORDER (10) tickets over several lines', async () => {
     const event = await newEvent();
-    const order = await reserve(buyer, event, [line(event.categorias[0]!, 6), line(event.categorias[1]!, 4)]);
+    const order = await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 6), line(event.categorias[1]!, 4)]);
     expect(order.estado).toBe('RESERVED');
   });
 
   it('lets any signed-in role buy (an organizer too)', async () => {
     const event = await newEvent();
-    const res = await postOrder(organizer, event.id, [line(event.categorias[0]!, 1)]);
+    const res = await postOrder(svc, organizer, event.id, [line(event.categorias[0]!, 1)]);
     expect(res.status).toBe(201);
     expect(res.body.usuarioId).toBe(organizer.id);
   });
@@ -252,26 +181,26 @@ describe('POST /api/orders', () => {
     });
 
     it('requires a token: 401 UNAUTHORIZED', async () => {
-      expectError(await postOrder(undefined, event.id, [line(cat, 1)]), 401, 'UNAUTHORIZED');
+      expectError(await postOrder(svc, undefined, event.id, [line(cat, 1)]), 401, 'UNAUTHORIZED');
     });
 
     it('answers 404 NOT_FOUND for an unknown event', async () => {
-      expectError(await postOrder(buyer, UNKNOWN_ID, [{ categoriaId: cat.id, cantidad: 1 }]), 404, 'NOT_FOUND');
+      expectError(await postOrder(svc, buyer, UNKNOWN_ID, [{ categoriaId: cat.id, cantidad: 1 }]), 404, 'NOT_FOUND');
     });
 
     it('rejects a category of another event with 400 VALIDATION_ERROR', async () => {
       const other = await newEvent();
-      const res = await postOrder(buyer, event.id, [line(other.categorias[0]!, 1)]);
+      const res = await postOrder(svc, buyer, event.id, [line(other.categorias[0]!, 1)]);
       expectValidationError(res);
-      expect(await stockOf(other.id)).toEqual({ [other.categorias[0]!.id]: 100, [other.categorias[1]!.id]: 100 });
+      expect(await stockOf(svc, other.id)).toEqual({ [other.categorias[0]!.id]: 100, [other.categorias[1]!.id]: 100 });
     });
 
     it('rejects an unknown category with 400 VALIDATION_ERROR', async () => {
-      expectValidationError(await postOrder(buyer, event.id, [{ categoriaId: UNKNOWN_ID, cantidad: 1 }]));
+      expectValidationError(await postOrder(svc, buyer, event.id, [{ categoriaId: UNKNOWN_ID, cantidad: 1 }]));
     });
 
     it('rejects the same category twice with 400 VALIDATION_ERROR', async () => {
-      expectValidationError(await postOrder(buyer, event.id, [line(cat, 1), line(cat, 2)]));
+      expectValidationError(await postOrder(svc, buyer, event.id, [line(cat, 1), line(cat, 2)]));
     });
 
     it.each<[string, unknown]>([
@@ -281,13 +210,13 @@ describe('POST /api/orders', () => {
       ['a string', '2'],
       ['missing', undefined],
     ])('rejects a cantidad that is %s with 400 VALIDATION_ERROR', async (_label, cantidad) => {
-      const res = await postOrder(buyer, event.id, [{ categoriaId: cat.id, cantidad }]);
+      const res = await postOrder(svc, buyer, event.id, [{ categoriaId: cat.id, cantidad }]);
       expectValidationError(res);
       expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain('tickets.0.cantidad');
     });
 
     it('rejects an empty tickets list with 400 VALIDATION_ERROR', async () => {
-      expectValidationError(await postOrder(buyer, event.id, []));
+      expectValidationError(await postOrder(svc, buyer, event.id, []));
     });
 
     it('rejects a body without eventoId or with a non-uuid eventoId', async () => {
@@ -298,52 +227,52 @@ describe('POST /api/orders', () => {
           .set(buyer.auth)
           .send({ tickets: [line(cat, 1)] }),
       );
-      expectValidationError(await postOrder(buyer, 'not-a-uuid', [line(cat, 1)]));
+      expectValidationError(await postOrder(svc, buyer, 'not-a-uuid', [line(cat, 1)]));
     });
 
     it('rejects more than MAX_TICKETS_PER_ORDER (10) in one line or summed over lines', async () => {
-      expectValidationError(await postOrder(buyer, event.id, [line(cat, 11)]));
-      expectValidationError(await postOrder(buyer, event.id, [line(cat, 6), line(event.categorias[1]!, 5)]));
-      expect(await stockOf(event.id)).toEqual({ [cat.id]: 100, [event.categorias[1]!.id]: 100 });
+      expectValidationError(await postOrder(svc, buyer, event.id, [line(cat, 11)]));
+      expectValidationError(await postOrder(svc, buyer, event.id, [line(cat, 6), line(event.categorias[1]!, 5)]));
+      expect(await stockOf(svc, event.id)).toEqual({ [cat.id]: 100, [event.categorias[1]!.id]: 100 });
     });
 
     it('honours a configured MAX_TICKETS_PER_ORDER', async () => {
       await withService({ MAX_TICKETS_PER_ORDER: '4' }, async (s) => {
         const ev = await newEvent(undefined, s);
         const [a, b] = [ev.categorias[0]!, ev.categorias[1]!];
-        expectValidationError(await postOrder(buyer, ev.id, [line(a, 5)], { s }));
-        expectValidationError(await postOrder(buyer, ev.id, [line(a, 3), line(b, 2)], { s }));
-        expect(await stockOf(ev.id, s)).toEqual({ [a.id]: 100, [b.id]: 100 });
-        expect((await postOrder(buyer, ev.id, [line(a, 2), line(b, 2)], { s })).status).toBe(201);
+        expectValidationError(await postOrder(s, buyer, ev.id, [line(a, 5)]));
+        expectValidationError(await postOrder(s, buyer, ev.id, [line(a, 3), line(b, 2)]));
+        expect(await stockOf(s, ev.id)).toEqual({ [a.id]: 100, [b.id]: 100 });
+        expect((await postOrder(s, buyer, ev.id, [line(a, 2), line(b, 2)])).status).toBe(201);
       });
     });
 
     it('answers 409 INSUFFICIENT_STOCK with details when asking more than available, and takes nothing', async () => {
       const ev = await newEvent([{ cantidadTotal: 5 }]);
       const small = ev.categorias[0]!;
-      const res = await postOrder(buyer, ev.id, [line(small, 6)]);
+      const res = await postOrder(svc, buyer, ev.id, [line(small, 6)]);
       expectError(res, 409, 'INSUFFICIENT_STOCK');
       expect(res.body.error.details).toEqual([{ categoriaId: small.id, solicitadas: 6, disponibles: 5 }]);
-      expect(await stockOf(ev.id)).toEqual({ [small.id]: 5 });
+      expect(await stockOf(svc, ev.id)).toEqual({ [small.id]: 5 });
     });
 
     it('reports what is left after earlier holds', async () => {
       const ev = await newEvent([{ cantidadTotal: 5 }]);
       const small = ev.categorias[0]!;
-      await reserve(otherBuyer, ev, [line(small, 4)]);
-      const res = await postOrder(buyer, ev.id, [line(small, 2)]);
+      await reserve(svc, otherBuyer, ev.id, [line(small, 4)]);
+      const res = await postOrder(svc, buyer, ev.id, [line(small, 2)]);
       expectError(res, 409, 'INSUFFICIENT_STOCK');
       expect(res.body.error.details).toEqual([{ categoriaId: small.id, solicitadas: 2, disponibles: 1 }]);
-      expect(await stockOf(ev.id)).toEqual({ [small.id]: 1 });
+      expect(await stockOf(svc, ev.id)).toEqual({ [small.id]: 1 });
     });
 
     it('reserves all lines or none: one line that does not fit leaves every category untouched', async () => {
       const ev = await newEvent([{ cantidadTotal: 100 }, { cantidadTotal: 2 }, { cantidadTotal: 100 }]);
       const [big, tiny, big2] = [ev.categorias[0]!, ev.categorias[1]!, ev.categorias[2]!];
-      const res = await postOrder(buyer, ev.id, [line(big, 3), line(tiny, 3), line(big2, 3)]);
+      const res = await postOrder(svc, buyer, ev.id, [line(big, 3), line(tiny, 3), line(big2, 3)]);
       expectError(res, 409, 'INSUFFICIENT_STOCK');
       expect(res.body.error.details).toEqual([{ categoriaId: tiny.id, solicitadas: 3, disponibles: 2 }]);
-      expect(await stockOf(ev.id)).toEqual({ [big.id]: 100, [tiny.id]: 2, [big2.id]: 100 });
+      expect(await stockOf(svc, ev.id)).toEqual({ [big.id]: 100, [tiny.id]: 2, [big2.id]: 100 });
       const mine = await svc.database.db.selectFrom('orders').select('id').where('event_id', '=', ev.id).execute();
       expect(mine).toEqual([]);
     });
@@ -351,9 +280,9 @@ describe('POST /api/orders', () => {
     it('answers 409 INVALID_STATE for an event that has already started, taking nothing', async () => {
       const ev = await newEvent();
       await startEventInThePast(ev.id);
-      const res = await postOrder(buyer, ev.id, [line(ev.categorias[0]!, 1)]);
+      const res = await postOrder(svc, buyer, ev.id, [line(ev.categorias[0]!, 1)]);
       expectError(res, 409, 'INVALID_STATE');
-      expect(await stockOf(ev.id)).toEqual({ [ev.categorias[0]!.id]: 100, [ev.categorias[1]!.id]: 100 });
+      expect(await stockOf(svc, ev.id)).toEqual({ [ev.categorias[0]!.id]: 100, [ev.categorias[1]!.id]: 100 });
     });
   });
 });
@@ -367,13 +296,13 @@ describe('Idempotency-Key on POST /api/orders', () => {
     const event = await newEvent();
     const cat = event.categorias[0]!;
     const key = unique('key');
-    const first = await postOrder(buyer, event.id, [line(cat, 2)], { key });
-    const again = await postOrder(buyer, event.id, [line(cat, 2)], { key });
+    const first = await postOrder(svc, buyer, event.id, [line(cat, 2)], { key });
+    const again = await postOrder(svc, buyer, event.id, [line(cat, 2)], { key });
 
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
-    expect((await stockOf(event.id))[cat.id]).toBe(98);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(98);
     const rows = await svc.database.db.selectFrom('orders').select('id').where('event_id', '=', event.id).execute();
     expect(rows).toEqual([{ id: first.body.id }]);
   });
@@ -386,46 +315,46 @@ describe('Idempotency-Key on POST /api/orders', () => {
     ]);
     const [z, a] = [event.categorias[0]!, event.categorias[1]!];
     const key = unique('key');
-    const first = await postOrder(buyer, event.id, [line(z, 1), line(a, 2)], { key });
-    const again = await postOrder(buyer, event.id, [line(z, 1), line(a, 2)], { key });
+    const first = await postOrder(svc, buyer, event.id, [line(z, 1), line(a, 2)], { key });
+    const again = await postOrder(svc, buyer, event.id, [line(z, 1), line(a, 2)], { key });
 
     expect(first.status).toBe(201);
     expect(again.status).toBe(201);
     expect(again.body).toEqual(first.body);
-    expect(await stockOf(event.id)).toEqual({ [z.id]: 49, [a.id]: 48 });
+    expect(await stockOf(svc, event.id)).toEqual({ [z.id]: 49, [a.id]: 48 });
   });
 
   it('refuses the same key with a different body: 409 IDEMPOTENCY_KEY_REUSED, nothing reserved', async () => {
     const event = await newEvent();
     const cat = event.categorias[0]!;
     const key = unique('key');
-    expect((await postOrder(buyer, event.id, [line(cat, 2)], { key })).status).toBe(201);
-    const res = await postOrder(buyer, event.id, [line(cat, 3)], { key });
+    expect((await postOrder(svc, buyer, event.id, [line(cat, 2)], { key })).status).toBe(201);
+    const res = await postOrder(svc, buyer, event.id, [line(cat, 3)], { key });
     expectError(res, 409, 'IDEMPOTENCY_KEY_REUSED');
-    expect((await stockOf(event.id))[cat.id]).toBe(98);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(98);
   });
 
   it('keeps keys per user: the same key by another user makes a new order', async () => {
     const event = await newEvent();
     const cat = event.categorias[0]!;
     const key = unique('key');
-    const mine = await postOrder(buyer, event.id, [line(cat, 2)], { key });
-    const theirs = await postOrder(otherBuyer, event.id, [line(cat, 2)], { key });
+    const mine = await postOrder(svc, buyer, event.id, [line(cat, 2)], { key });
+    const theirs = await postOrder(svc, otherBuyer, event.id, [line(cat, 2)], { key });
 
     expect(mine.status).toBe(201);
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(mine.body.id);
     expect(theirs.body.usuarioId).toBe(otherBuyer.id);
-    expect((await stockOf(event.id))[cat.id]).toBe(96);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(96);
   });
 
   it('reserves twice without a key', async () => {
     const event = await newEvent();
     const cat = event.categorias[0]!;
-    const a = await reserve(buyer, event, [line(cat, 1)]);
-    const b = await reserve(buyer, event, [line(cat, 1)]);
+    const a = await reserve(svc, buyer, event.id, [line(cat, 1)]);
+    const b = await reserve(svc, buyer, event.id, [line(cat, 1)]);
     expect(a.id).not.toBe(b.id);
-    expect((await stockOf(event.id))[cat.id]).toBe(98);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(98);
   });
 
   it.each([
@@ -434,8 +363,8 @@ describe('Idempotency-Key on POST /api/orders', () => {
   ])('rejects a key with %s: 400 VALIDATION_ERROR, nothing reserved', async (_label, key) => {
     const event = await newEvent();
     const cat = event.categorias[0]!;
-    expectValidationError(await postOrder(buyer, event.id, [line(cat, 1)], { key }));
-    expect((await stockOf(event.id))[cat.id]).toBe(100);
+    expectValidationError(await postOrder(svc, buyer, event.id, [line(cat, 1)], { key }));
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(100);
   });
 });
 
@@ -448,10 +377,10 @@ describe('GET /api/orders/my-orders', () => {
     const me = await createUser(svc, 'COMPRADOR');
     const event = await newEvent();
     const cat = event.categorias[0]!;
-    const o1 = await reserve(me, event, [line(cat, 1)]);
-    await reserve(otherBuyer, event, [line(cat, 1)]);
-    const o2 = await reserve(me, event, [line(cat, 2)]);
-    const o3 = await reserve(me, event, [line(cat, 3)]);
+    const o1 = await reserve(svc, me, event.id, [line(cat, 1)]);
+    await reserve(svc, otherBuyer, event.id, [line(cat, 1)]);
+    const o2 = await reserve(svc, me, event.id, [line(cat, 2)]);
+    const o3 = await reserve(svc, me, event.id, [line(cat, 3)]);
 
     const all = await svc.api().get('/api/orders/my-orders').set(me.auth);
     expect(all.status).toBe(200);
@@ -488,32 +417,32 @@ describe('GET /api/orders/:id', () => {
   let order: OrderBody;
   beforeAll(async () => {
     event = await newEvent();
-    order = await reserve(buyer, event, [line(event.categorias[0]!, 1)]);
+    order = await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 1)]);
   });
 
   it('answers the buyer 200 with the order', async () => {
-    const res = await getOrder(buyer, order.id);
+    const res = await getOrder(svc, buyer, order.id);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(order);
   });
 
   it('answers an ADMIN 200', async () => {
-    const res = await getOrder(admin, order.id);
+    const res = await getOrder(svc, admin, order.id);
     expect(res.status).toBe(200);
     expect(res.body.id).toBe(order.id);
   });
 
   it('answers another buyer 404, hiding that the order exists', async () => {
-    expectError(await getOrder(otherBuyer, order.id), 404, 'NOT_FOUND');
+    expectError(await getOrder(svc, otherBuyer, order.id), 404, 'NOT_FOUND');
   });
 
   it("answers the event's organizer 404 too", async () => {
-    expectError(await getOrder(organizer, order.id), 404, 'NOT_FOUND');
+    expectError(await getOrder(svc, organizer, order.id), 404, 'NOT_FOUND');
   });
 
   it('answers 404 for an unknown id and for a non-uuid id', async () => {
-    expectError(await getOrder(buyer, UNKNOWN_ID), 404, 'NOT_FOUND');
-    expectError(await getOrder(buyer, 'not-a-uuid'), 404, 'NOT_FOUND');
+    expectError(await getOrder(svc, buyer, UNKNOWN_ID), 404, 'NOT_FOUND');
+    expectError(await getOrder(svc, buyer, 'not-a-uuid'), 404, 'NOT_FOUND');
   });
 
   it('requires a token', async () => {
@@ -534,10 +463,10 @@ describe('PUT /api/orders/:id/confirm', () => {
   });
 
   it('answers 200 with the order in CONFIRMED and its pago', async () => {
-    const order = await reserve(buyer, event, [line(cat, 2)]);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 2)]);
     const transactionId = unique('tx');
     const before = Date.now();
-    const res = await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId });
+    const res = await putConfirm(svc, buyer, order.id, { metodoPago: 'tarjeta', transactionId });
 
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -552,16 +481,16 @@ describe('PUT /api/orders/:id/confirm', () => {
       updatedAt: expect.stringMatching(ISO_UTC),
     });
     expect(Date.parse(res.body.pago.confirmadoEn)).toBeGreaterThanOrEqual(before - 2_000);
-    expect((await getOrder(buyer, order.id)).body).toEqual(res.body);
+    expect((await getOrder(svc, buyer, order.id)).body).toEqual(res.body);
     // Confirming keeps the tickets out of sale.
-    expect((await stockOf(event.id))[cat.id]).toBeLessThanOrEqual(198);
+    expect((await stockOf(svc, event.id))[cat.id]).toBeLessThanOrEqual(198);
   });
 
   it('answers a repeated confirmation with the same transactionId 200, unchanged', async () => {
-    const order = await reserve(buyer, event, [line(cat, 1)]);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 1)]);
     const transactionId = unique('tx');
-    const first = await confirm(buyer, order.id, transactionId);
-    const again = await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId });
+    const first = await confirm(svc, buyer, order.id, payment(transactionId));
+    const again = await putConfirm(svc, buyer, order.id, { metodoPago: 'tarjeta', transactionId });
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first);
     expect(again.body.pago.confirmadoEn).toBe(first.pago!.confirmadoEn);
@@ -569,33 +498,33 @@ describe('PUT /api/orders/:id/confirm', () => {
   });
 
   it('refuses a repeated confirmation with another transactionId: 409 INVALID_STATE', async () => {
-    const order = await reserve(buyer, event, [line(cat, 1)]);
-    const first = await confirm(buyer, order.id);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 1)]);
+    const first = await confirm(svc, buyer, order.id);
     expectError(
-      await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      await putConfirm(svc, buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
       409,
       'INVALID_STATE',
     );
-    expect((await getOrder(buyer, order.id)).body.pago).toEqual(first.pago);
+    expect((await getOrder(svc, buyer, order.id)).body.pago).toEqual(first.pago);
   });
 
   it('refuses a transactionId already used by another order: 409 DUPLICATE_TRANSACTION', async () => {
-    const a = await reserve(buyer, event, [line(cat, 1)]);
-    const b = await reserve(otherBuyer, event, [line(cat, 1)]);
+    const a = await reserve(svc, buyer, event.id, [line(cat, 1)]);
+    const b = await reserve(svc, otherBuyer, event.id, [line(cat, 1)]);
     const transactionId = unique('tx');
-    await confirm(buyer, a.id, transactionId);
+    await confirm(svc, buyer, a.id, payment(transactionId));
     expectError(
-      await putConfirm(otherBuyer, b.id, { metodoPago: 'tarjeta', transactionId }),
+      await putConfirm(svc, otherBuyer, b.id, { metodoPago: 'tarjeta', transactionId }),
       409,
       'DUPLICATE_TRANSACTION',
     );
-    expect((await getOrder(otherBuyer, b.id)).body.estado).toBe('RESERVED');
+    expect((await getOrder(svc, otherBuyer, b.id)).body.estado).toBe('RESERVED');
   });
 
   it('answers another buyer 404 and leaves the order alone', async () => {
-    const order = await reserve(buyer, event, [line(cat, 1)]);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 1)]);
     expectError(
-      await putConfirm(otherBuyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      await putConfirm(svc, otherBuyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
       404,
       'NOT_FOUND',
     );
@@ -603,9 +532,9 @@ describe('PUT /api/orders/:id/confirm', () => {
   });
 
   it('answers an ADMIN who is not the buyer 403 FORBIDDEN', async () => {
-    const order = await reserve(buyer, event, [line(cat, 1)]);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 1)]);
     expectError(
-      await putConfirm(admin, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      await putConfirm(svc, admin, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
       403,
       'FORBIDDEN',
     );
@@ -614,12 +543,12 @@ describe('PUT /api/orders/:id/confirm', () => {
 
   it('answers 404 for unknown and non-uuid ids', async () => {
     expectError(
-      await putConfirm(buyer, UNKNOWN_ID, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      await putConfirm(svc, buyer, UNKNOWN_ID, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
       404,
       'NOT_FOUND',
     );
     expectError(
-      await putConfirm(buyer, 'nope', { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      await putConfirm(svc, buyer, 'nope', { metodoPago: 'tarjeta', transactionId: unique('tx') }),
       404,
       'NOT_FOUND',
     );
@@ -630,8 +559,8 @@ describe('PUT /api/orders/:id/confirm', () => {
     ['transactionId is missing', { metodoPago: 'tarjeta' }, 'transactionId'],
     ['metodoPago is blank', { metodoPago: '   ', transactionId: 'tx-y' }, 'metodoPago'],
   ])('answers 400 VALIDATION_ERROR when %s', async (_label, body, path) => {
-    const order = await reserve(buyer, event, [line(cat, 1)]);
-    const res = await putConfirm(buyer, order.id, body);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 1)]);
+    const res = await putConfirm(svc, buyer, order.id, body);
     expectValidationError(res);
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
     expect((await orderRow(order.id)).status).toBe('RESERVED');
@@ -640,24 +569,24 @@ describe('PUT /api/orders/:id/confirm', () => {
   it('answers 409 ORDER_EXPIRED after the expiry job expired the hold', async () => {
     const ev = await newEvent([{ cantidadTotal: 10 }]);
     const c = ev.categorias[0]!;
-    const order = await reserve(buyer, ev, [line(c, 3)]);
+    const order = await reserve(svc, buyer, ev.id, [line(c, 3)]);
     await makeOverdue(order.id);
     await svc.expiryJob.runOnce();
     expect((await orderRow(order.id)).status).toBe('EXPIRED');
 
     expectError(
-      await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      await putConfirm(svc, buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
       409,
       'ORDER_EXPIRED',
     );
-    expect((await getOrder(buyer, order.id)).body.estado).toBe('EXPIRED');
-    expect((await stockOf(ev.id))[c.id]).toBe(10);
+    expect((await getOrder(svc, buyer, order.id)).body.estado).toBe('EXPIRED');
+    expect((await stockOf(svc, ev.id))[c.id]).toBe(10);
   });
 
   it('answers 409 ORDER_EXPIRED for an overdue hold even before the expiry job has run', async () => {
     await withService({ EXPIRY_INTERVAL_MS: '60000' }, async (s) => {
       const ev = await newEvent(undefined, s);
-      const order = await reserve(buyer, ev, [line(ev.categorias[0]!, 1)], s);
+      const order = await reserve(s, buyer, ev.id, [line(ev.categorias[0]!, 1)]);
       // Other services (this file's, other test files') share the database and run their own
       // expiry jobs. A KEY SHARE lock on the row makes their FOR UPDATE SKIP LOCKED pass it by,
       // while it blocks neither our UPDATE nor the confirmation's attempt.
@@ -665,7 +594,7 @@ describe('PUT /api/orders/:id/confirm', () => {
         await trx.selectFrom('orders').select('id').where('id', '=', order.id).forKeyShare().execute();
         await makeOverdue(order.id, s);
 
-        const res = await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }, s);
+        const res = await putConfirm(s, buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') });
         expectError(res, 409, 'ORDER_EXPIRED');
         const row = await s.database.db
           .selectFrom('orders')
@@ -678,10 +607,10 @@ describe('PUT /api/orders/:id/confirm', () => {
   });
 
   it('answers 409 INVALID_STATE for a cancelled order', async () => {
-    const order = await reserve(buyer, event, [line(cat, 1)]);
-    expect((await putCancel(buyer, order.id)).status).toBe(200);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 1)]);
+    expect((await putCancel(svc, buyer, order.id)).status).toBe(200);
     expectError(
-      await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
+      await putConfirm(svc, buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
       409,
       'INVALID_STATE',
     );
@@ -697,32 +626,32 @@ describe('PUT /api/orders/:id/cancel', () => {
   it('lets the buyer cancel a hold: 200 CANCELLED and the tickets go back on sale', async () => {
     const event = await newEvent([{ cantidadTotal: 20 }]);
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 4)]);
-    expect((await stockOf(event.id))[cat.id]).toBe(16);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 4)]);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(16);
 
-    const res = await putCancel(buyer, order.id);
+    const res = await putCancel(svc, buyer, order.id);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ ...order, estado: 'CANCELLED', updatedAt: expect.stringMatching(ISO_UTC) });
-    expect((await stockOf(event.id))[cat.id]).toBe(20);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(20);
   });
 
   it('returns every line of a multi-line order', async () => {
     const event = await newEvent([{ cantidadTotal: 20 }, { cantidadTotal: 30 }]);
     const [a, b] = [event.categorias[0]!, event.categorias[1]!];
-    const order = await reserve(buyer, event, [line(a, 2), line(b, 5)]);
-    expect((await putCancel(buyer, order.id)).status).toBe(200);
-    expect(await stockOf(event.id)).toEqual({ [a.id]: 20, [b.id]: 30 });
+    const order = await reserve(svc, buyer, event.id, [line(a, 2), line(b, 5)]);
+    expect((await putCancel(svc, buyer, order.id)).status).toBe(200);
+    expect(await stockOf(svc, event.id)).toEqual({ [a.id]: 20, [b.id]: 30 });
   });
 
   it("lets an ADMIN cancel someone's order", async () => {
     const event = await newEvent([{ cantidadTotal: 20 }]);
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 2)]);
-    const res = await putCancel(admin, order.id);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 2)]);
+    const res = await putCancel(svc, admin, order.id);
     expect(res.status).toBe(200);
     expect(res.body.estado).toBe('CANCELLED');
     expect(res.body.usuarioId).toBe(buyer.id);
-    expect((await stockOf(event.id))[cat.id]).toBe(20);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(20);
     expect((await historyOf(order.id)).at(-1)).toEqual({
       from_status: 'RESERVED',
       to_status: 'CANCELLED',
@@ -733,62 +662,62 @@ describe('PUT /api/orders/:id/cancel', () => {
   it('answers another buyer 404 and leaves the order alone', async () => {
     const event = await newEvent([{ cantidadTotal: 20 }]);
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 2)]);
-    expectError(await putCancel(otherBuyer, order.id), 404, 'NOT_FOUND');
+    const order = await reserve(svc, buyer, event.id, [line(cat, 2)]);
+    expectError(await putCancel(svc, otherBuyer, order.id), 404, 'NOT_FOUND');
     expect((await orderRow(order.id)).status).toBe('RESERVED');
-    expect((await stockOf(event.id))[cat.id]).toBe(18);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(18);
   });
 
   it('answers 404 for unknown and non-uuid ids', async () => {
-    expectError(await putCancel(buyer, UNKNOWN_ID), 404, 'NOT_FOUND');
-    expectError(await putCancel(buyer, 'nope'), 404, 'NOT_FOUND');
+    expectError(await putCancel(svc, buyer, UNKNOWN_ID), 404, 'NOT_FOUND');
+    expectError(await putCancel(svc, buyer, 'nope'), 404, 'NOT_FOUND');
   });
 
   it('cancels a CONFIRMED order and returns its tickets', async () => {
     const event = await newEvent([{ cantidadTotal: 20 }]);
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 3)]);
-    await confirm(buyer, order.id);
-    expect((await stockOf(event.id))[cat.id]).toBe(17);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 3)]);
+    await confirm(svc, buyer, order.id);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(17);
 
-    const res = await putCancel(buyer, order.id);
+    const res = await putCancel(svc, buyer, order.id);
     expect(res.status).toBe(200);
     expect(res.body.estado).toBe('CANCELLED');
-    expect((await stockOf(event.id))[cat.id]).toBe(20);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(20);
   });
 
   it('refuses a second cancellation with 409 INVALID_STATE and returns the tickets only once', async () => {
     const event = await newEvent([{ cantidadTotal: 20 }]);
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 5)]);
-    expect((await putCancel(buyer, order.id)).status).toBe(200);
-    expectError(await putCancel(buyer, order.id), 409, 'INVALID_STATE');
-    expect((await stockOf(event.id))[cat.id]).toBe(20);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 5)]);
+    expect((await putCancel(svc, buyer, order.id)).status).toBe(200);
+    expectError(await putCancel(svc, buyer, order.id), 409, 'INVALID_STATE');
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(20);
   });
 
   it('refuses to cancel once the event has started: 409 INVALID_STATE', async () => {
     const event = await newEvent([{ cantidadTotal: 20 }]);
     const cat = event.categorias[0]!;
-    const held = await reserve(buyer, event, [line(cat, 2)]);
-    const bought = await reserve(buyer, event, [line(cat, 3)]);
-    await confirm(buyer, bought.id);
+    const held = await reserve(svc, buyer, event.id, [line(cat, 2)]);
+    const bought = await reserve(svc, buyer, event.id, [line(cat, 3)]);
+    await confirm(svc, buyer, bought.id);
     await startEventInThePast(event.id);
 
-    expectError(await putCancel(buyer, bought.id), 409, 'INVALID_STATE');
-    expectError(await putCancel(admin, held.id), 409, 'INVALID_STATE');
+    expectError(await putCancel(svc, buyer, bought.id), 409, 'INVALID_STATE');
+    expectError(await putCancel(svc, admin, held.id), 409, 'INVALID_STATE');
     expect((await orderRow(bought.id)).status).toBe('CONFIRMED');
     expect((await orderRow(held.id)).status).toBe('RESERVED');
-    expect((await stockOf(event.id))[cat.id]).toBe(15);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(15);
   });
 
   it('refuses to cancel an expired order: 409 INVALID_STATE', async () => {
     const event = await newEvent([{ cantidadTotal: 20 }]);
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 2)]);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 2)]);
     await makeOverdue(order.id);
     await svc.expiryJob.runOnce();
-    expectError(await putCancel(buyer, order.id), 409, 'INVALID_STATE');
-    expect((await stockOf(event.id))[cat.id]).toBe(20);
+    expectError(await putCancel(svc, buyer, order.id), 409, 'INVALID_STATE');
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(20);
   });
 });
 
@@ -801,16 +730,16 @@ describe('hold expiry', () => {
     await withService({ ORDER_RESERVATION_TIMEOUT_MINUTES: '0.02', EXPIRY_INTERVAL_MS: '200' }, async (s) => {
       const event = await newEvent([{ cantidadTotal: 10 }], s);
       const cat = event.categorias[0]!;
-      const order = await reserve(buyer, event, [line(cat, 4)], s);
+      const order = await reserve(s, buyer, event.id, [line(cat, 4)]);
       expect(order.estado).toBe('RESERVED');
-      expect((await stockOf(event.id, s))[cat.id]).toBe(6);
+      expect((await stockOf(s, event.id))[cat.id]).toBe(6);
 
       // The contract allows 2 s after expiraEn; the bound below adds slack for slow machines.
       const deadline = Date.parse(order.expiraEn) + 2_000 + 3_000;
       await eventually(
-        'the hold to expire and its tickets to return',
         async () =>
-          (await getOrder(buyer, order.id, s)).body.estado === 'EXPIRED' && (await stockOf(event.id, s))[cat.id] === 10,
+          (await getOrder(s, buyer, order.id)).body.estado === 'EXPIRED' && (await stockOf(s, event.id))[cat.id] === 10,
+        'the hold to expire and its tickets to return',
         deadline - Date.now(),
       );
 
@@ -819,7 +748,7 @@ describe('hold expiry', () => {
         { from_status: 'RESERVED', to_status: 'EXPIRED', actor_id: null },
       ]);
       expectError(
-        await putConfirm(buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }, s),
+        await putConfirm(s, buyer, order.id, { metodoPago: 'tarjeta', transactionId: unique('tx') }),
         409,
         'ORDER_EXPIRED',
       );
@@ -829,27 +758,27 @@ describe('hold expiry', () => {
   it('does not expire a hold that is still live', async () => {
     const event = await newEvent([{ cantidadTotal: 10 }]);
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 2)]);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 2)]);
     await svc.expiryJob.runOnce();
     expect((await orderRow(order.id)).status).toBe('RESERVED');
-    expect((await stockOf(event.id))[cat.id]).toBe(8);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(8);
   });
 
   it('does not expire a confirmed order whose expiraEn has passed', async () => {
     const event = await newEvent([{ cantidadTotal: 10 }]);
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 2)]);
-    await confirm(buyer, order.id);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 2)]);
+    await confirm(svc, buyer, order.id);
     await makeOverdue(order.id);
     await svc.expiryJob.runOnce();
     expect((await orderRow(order.id)).status).toBe('CONFIRMED');
-    expect((await stockOf(event.id))[cat.id]).toBe(8);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(8);
   });
 
   it('expires holds that ran out while the service was down as soon as it starts again', async () => {
     const { event, order } = await withService({ EXPIRY_INTERVAL_MS: '60000' }, async (first) => {
       const ev = await newEvent([{ cantidadTotal: 10 }], first);
-      return { event: ev, order: await reserve(buyer, ev, [line(ev.categorias[0]!, 3)], first) };
+      return { event: ev, order: await reserve(first, buyer, ev.id, [line(ev.categorias[0]!, 3)]) };
     });
     const cat = event.categorias[0]!;
     await makeOverdue(order.id);
@@ -857,17 +786,17 @@ describe('hold expiry', () => {
     await withService({ EXPIRY_INTERVAL_MS: '60000' }, async (second) => {
       // With a 60 s interval, a run within a few seconds can only be the run on start.
       await eventually(
-        'the restarted service to run its expiry job',
         async () => second.expiryJob.stats.runs >= 1,
+        'the restarted service to run its expiry job',
         5_000,
       );
       await eventually(
-        'the overdue hold to be expired',
         async () => (await orderRow(order.id)).status === 'EXPIRED',
+        'the overdue hold to be expired',
         5_000,
       );
-      expect((await stockOf(event.id, second))[cat.id]).toBe(10);
-      expect((await getOrder(buyer, order.id, second)).body.estado).toBe('EXPIRED');
+      expect((await stockOf(second, event.id))[cat.id]).toBe(10);
+      expect((await getOrder(second, buyer, order.id)).body.estado).toBe('EXPIRED');
     });
   });
 });
@@ -879,9 +808,9 @@ describe('hold expiry', () => {
 describe('order_status_history', () => {
   it('records reserve → confirm → cancel with from, to and actor, in order', async () => {
     const event = await newEvent();
-    const order = await reserve(buyer, event, [line(event.categorias[0]!, 1)]);
-    await confirm(buyer, order.id);
-    expect((await putCancel(buyer, order.id)).status).toBe(200);
+    const order = await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 1)]);
+    await confirm(svc, buyer, order.id);
+    expect((await putCancel(svc, buyer, order.id)).status).toBe(200);
 
     expect(await historyOf(order.id)).toEqual([
       { from_status: null, to_status: 'RESERVED', actor_id: buyer.id },
@@ -892,10 +821,10 @@ describe('order_status_history', () => {
 
   it('records nothing for refused transitions', async () => {
     const event = await newEvent();
-    const order = await reserve(buyer, event, [line(event.categorias[0]!, 1)]);
-    expect((await putCancel(buyer, order.id)).status).toBe(200);
-    expect((await putCancel(buyer, order.id)).status).toBe(409);
-    expect((await putConfirm(buyer, order.id, { metodoPago: 'x', transactionId: unique('tx') })).status).toBe(409);
+    const order = await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 1)]);
+    expect((await putCancel(svc, buyer, order.id)).status).toBe(200);
+    expect((await putCancel(svc, buyer, order.id)).status).toBe(409);
+    expect((await putConfirm(svc, buyer, order.id, { metodoPago: 'x', transactionId: unique('tx') })).status).toBe(409);
     expect(await historyOf(order.id)).toHaveLength(2);
   });
 });
@@ -911,18 +840,18 @@ describe('deleting what orders reference', () => {
 
   it('refuses to delete an event with a CONFIRMED order: 409 HAS_ORDERS', async () => {
     const event = await newEvent();
-    const order = await reserve(buyer, event, [line(event.categorias[0]!, 1)]);
-    await confirm(buyer, order.id);
+    const order = await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 1)]);
+    await confirm(svc, buyer, order.id);
     expectError(await deleteEvent(event.id), 409, 'HAS_ORDERS');
     expect((await svc.api().get(`/api/events/${event.id}`)).status).toBe(200);
-    expect((await getOrder(buyer, order.id)).body.estado).toBe('CONFIRMED');
+    expect((await getOrder(svc, buyer, order.id)).body.estado).toBe('CONFIRMED');
   });
 
   it('deletes an event whose orders are only held or cancelled: 204', async () => {
     const event = await newEvent();
-    await reserve(buyer, event, [line(event.categorias[0]!, 1)]);
-    const cancelled = await reserve(otherBuyer, event, [line(event.categorias[1]!, 1)]);
-    expect((await putCancel(otherBuyer, cancelled.id)).status).toBe(200);
+    await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 1)]);
+    const cancelled = await reserve(svc, otherBuyer, event.id, [line(event.categorias[1]!, 1)]);
+    expect((await putCancel(svc, otherBuyer, cancelled.id)).status).toBe(200);
 
     const res = await deleteEvent(event.id);
     expect(res.status).toBe(204);
@@ -932,25 +861,25 @@ describe('deleting what orders reference', () => {
   it('refuses to delete a category referenced by a cancelled order: 409 HAS_ORDERS', async () => {
     const event = await newEvent();
     const cat = event.categorias[0]!;
-    const order = await reserve(buyer, event, [line(cat, 1)]);
-    expect((await putCancel(buyer, order.id)).status).toBe(200);
+    const order = await reserve(svc, buyer, event.id, [line(cat, 1)]);
+    expect((await putCancel(svc, buyer, order.id)).status).toBe(200);
     expectError(await deleteCategory(event.id, cat.id), 409, 'HAS_ORDERS');
-    expect(Object.keys(await stockOf(event.id))).toContain(cat.id);
+    expect(Object.keys(await stockOf(svc, event.id))).toContain(cat.id);
   });
 
   it('refuses to delete a category with a live hold: 409 HAS_ORDERS', async () => {
     const event = await newEvent();
     const cat = event.categorias[1]!;
-    await reserve(buyer, event, [line(cat, 1)]);
+    await reserve(svc, buyer, event.id, [line(cat, 1)]);
     expectError(await deleteCategory(event.id, cat.id), 409, 'HAS_ORDERS');
-    expect((await stockOf(event.id))[cat.id]).toBe(99);
+    expect((await stockOf(svc, event.id))[cat.id]).toBe(99);
   });
 
   it('still deletes a category nobody ordered: 204', async () => {
     const event = await newEvent();
     const [ordered, untouched] = [event.categorias[0]!, event.categorias[1]!];
-    await reserve(buyer, event, [line(ordered, 1)]);
+    await reserve(svc, buyer, event.id, [line(ordered, 1)]);
     expect((await deleteCategory(event.id, untouched.id)).status).toBe(204);
-    expect(Object.keys(await stockOf(event.id))).toEqual([ordered.id]);
+    expect(Object.keys(await stockOf(svc, event.id))).toEqual([ordered.id]);
   });
 });

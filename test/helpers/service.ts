@@ -40,3 +40,13 @@ export async function startTestService(overrides: Record<string, string> = {}): 
   const service = await startService(config, createLogger(config.logLevel));
   return Object.assign(service, { api: () => supertest(service.url) });
 }
+
+/** Starts an extra service for one test and always closes it. */
+export async function withService<T>(env: Record<string, string>, body: (s: TestService) => Promise<T>): Promise<T> {
+  const s = await startTestService(env);
+  try {
+    return await body(s);
+  } finally {
+    await s.close();
+  }
+}

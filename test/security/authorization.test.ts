@@ -13,7 +13,7 @@
 import crypto from 'node:crypto';
 import bcrypt from 'bcrypt';
 import jwt from 'jsonwebtoken';
-import type { Response, Test } from 'supertest';
+import type { Test } from 'supertest';
 import {
   createEvent,
   createUser,
@@ -27,7 +27,10 @@ import {
   type TestUser,
 } from '../helpers/factories';
 import { startTestService, TEST_JWT_SECRET, type TestService } from '../helpers/service';
-import { expectError as expectErrorEnvelope } from '../helpers/expect';
+import { reserve } from '../helpers/api';
+import { expectError, UNKNOWN_ID } from '../helpers/expect';
+import { hmacToken, b64url, nowSeconds } from '../helpers/tokens';
+import { eventually } from '../helpers/wait';
 
 let svc: TestService;
 let admin: TestUser;
@@ -48,39 +51,7 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-const UNKNOWN_ID = '7d0c5b1e-2f3a-4b6c-8d9e-0a1b2c3d4e5f';
-const CODE_FOR_STATUS: Record<number, string> = {
-  400: 'VALIDATION_ERROR',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-};
-
-/** The contract's error envelope, `{error: {code, message, details?}}`, with the expected code. */
-function expectError(res: Response, status: number, code = CODE_FOR_STATUS[status]!) {
-  expectErrorEnvelope(res, status, code);
-}
-
 const db = () => svc.database.db;
-
-/** Polls until `probe` holds; fails after a generous bound (not a timing assertion). */
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function reserve(user: TestUser, eventId: string, categoryId: string, cantidad = 2): Promise<OrderBody> {
-  const res = await svc
-    .api()
-    .post('/api/orders')
-    .set(user.auth)
-    .send({ eventoId: eventId, tickets: [{ categoriaId: categoryId, cantidad }] });
-  if (res.status !== 201) throw new Error(`reserve failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as OrderBody;
-}
 
 /**
  * One event of `owner` with a category that has a live hold of `buyer` and one nobody ordered.
@@ -101,7 +72,7 @@ async function fixture(organizer: TestUser = owner): Promise<Fixture> {
     { nombre: 'Free', precio: 10, cantidadTotal: 50 },
   ]);
   const [usedCategory, freeCategory] = event.categorias as [CategoryBody, CategoryBody];
-  const order = await reserve(buyer, event.id, usedCategory.id, 2);
+  const order = await reserve(svc, buyer, event.id, [{ categoriaId: usedCategory.id, cantidad: 2 }]);
   return { marker, event, usedCategory, freeCategory, order };
 }
 
@@ -442,24 +413,13 @@ describe("API1 object-level authorization: another user's ids", () => {
 // API2: broken authentication
 // ---------------------------------------------------------------------------------------------
 
-const b64url = (value: unknown) =>
-  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-
-/** A JWT built by hand: any header, any payload, HMAC-signed with any key and hash. */
-function hmacToken(header: object, payload: unknown, key: string | Buffer, hash = 'sha256'): string {
-  const input = `${b64url(header)}.${b64url(payload)}`;
-  return `${input}.${crypto.createHmac(hash, key).update(input).digest('base64url')}`;
-}
-
-const now = () => Math.floor(Date.now() / 1000);
-
 describe('API2 broken authentication: forged and malformed tokens', () => {
   const rsa = crypto.generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  const adminClaims = () => ({ sub: admin.id, role: 'ADMIN', iat: now(), exp: now() + 3600 });
+  const adminClaims = () => ({ sub: admin.id, role: 'ADMIN', iat: nowSeconds(), exp: nowSeconds() + 3600 });
   const HS256 = { alg: 'HS256', typ: 'JWT' };
   let victim: EventBody;
 
@@ -502,7 +462,7 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
       'a real COMPRADOR token with its payload switched to ADMIN',
       () => {
         const [header, , signature] = buyer.token.split('.');
-        return `${header}.${b64url({ sub: buyer.id, role: 'ADMIN', exp: now() + 3600 })}.${signature}`;
+        return `${header}.${b64url({ sub: buyer.id, role: 'ADMIN', exp: nowSeconds() + 3600 })}.${signature}`;
       },
     ],
     [
@@ -543,24 +503,27 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
     ],
     [
       'expired an hour ago',
-      () => hmacToken(HS256, { ...adminClaims(), iat: now() - 7200, exp: now() - 3600 }, TEST_JWT_SECRET),
+      () => hmacToken(HS256, { ...adminClaims(), iat: nowSeconds() - 7200, exp: nowSeconds() - 3600 }, TEST_JWT_SECRET),
     ],
-    ['expired a few seconds ago', () => hmacToken(HS256, { ...adminClaims(), exp: now() - 5 }, TEST_JWT_SECRET)],
+    ['expired a few seconds ago', () => hmacToken(HS256, { ...adminClaims(), exp: nowSeconds() - 5 }, TEST_JWT_SECRET)],
     ['exp that is not a number', () => hmacToken(HS256, { ...adminClaims(), exp: 'never' }, TEST_JWT_SECRET)],
     [
       'not valid before an hour from now (nbf)',
-      () => hmacToken(HS256, { ...adminClaims(), nbf: now() + 3600 }, TEST_JWT_SECRET),
+      () => hmacToken(HS256, { ...adminClaims(), nbf: nowSeconds() + 3600 }, TEST_JWT_SECRET),
     ],
-    ['without sub', () => hmacToken(HS256, { role: 'ADMIN', exp: now() + 3600 }, TEST_JWT_SECRET)],
-    ['sub that is a number', () => hmacToken(HS256, { sub: 12345, role: 'ADMIN', exp: now() + 3600 }, TEST_JWT_SECRET)],
+    ['without sub', () => hmacToken(HS256, { role: 'ADMIN', exp: nowSeconds() + 3600 }, TEST_JWT_SECRET)],
+    [
+      'sub that is a number',
+      () => hmacToken(HS256, { sub: 12345, role: 'ADMIN', exp: nowSeconds() + 3600 }, TEST_JWT_SECRET),
+    ],
     [
       'sub that is an array',
-      () => hmacToken(HS256, { sub: [admin.id], role: 'ADMIN', exp: now() + 3600 }, TEST_JWT_SECRET),
+      () => hmacToken(HS256, { sub: [admin.id], role: 'ADMIN', exp: nowSeconds() + 3600 }, TEST_JWT_SECRET),
     ],
     ['an unknown role', () => hmacToken(HS256, { ...adminClaims(), role: 'SUPERADMIN' }, TEST_JWT_SECRET)],
     ['the role in lower case', () => hmacToken(HS256, { ...adminClaims(), role: 'admin' }, TEST_JWT_SECRET)],
     ['the role as an array', () => hmacToken(HS256, { ...adminClaims(), role: ['ADMIN'] }, TEST_JWT_SECRET)],
-    ['no role', () => hmacToken(HS256, { sub: admin.id, exp: now() + 3600 }, TEST_JWT_SECRET)],
+    ['no role', () => hmacToken(HS256, { sub: admin.id, exp: nowSeconds() + 3600 }, TEST_JWT_SECRET)],
     ['a payload that is a JSON string, not an object', () => hmacToken(HS256, 'ADMIN', TEST_JWT_SECRET)],
     ['a payload that is not JSON', () => `${b64url(HS256)}.${b64url('not json')}.${b64url('sig')}`],
     ['four segments', () => `${admin.token}.extra`],
@@ -570,7 +533,7 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
   });
 
   it('refuses a validly signed token whose sub is not a UUID with 401 (not 500) on the profile and on a purchase', async () => {
-    const token = hmacToken(HS256, { sub: 'admin', role: 'COMPRADOR', exp: now() + 3600 }, TEST_JWT_SECRET);
+    const token = hmacToken(HS256, { sub: 'admin', role: 'COMPRADOR', exp: nowSeconds() + 3600 }, TEST_JWT_SECRET);
     expectError(await svc.api().get('/api/auth/profile').set('Authorization', `Bearer ${token}`), 401, 'UNAUTHORIZED');
     const category = victim.categorias[0]!;
     const purchase = await svc
@@ -622,10 +585,14 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
       const user = await createUser(svc, 'COMPRADOR');
       expect((await svc.api().get('/api/orders/my-orders').set(user.auth)).status).toBe(200);
       await db().deleteFrom('users').where('id', '=', user.id).execute();
-      await eventually('the deleted account’s token to be refused', async () => {
-        const res = await svc.api().get('/api/orders/my-orders').set(user.auth);
-        return res.status === 401;
-      });
+      await eventually(
+        async () => {
+          const res = await svc.api().get('/api/orders/my-orders').set(user.auth);
+          return res.status === 401;
+        },
+        'the deleted account’s token to be refused',
+        20_000,
+      );
       expectError(await svc.api().get('/api/orders/my-orders').set(user.auth), 401, 'UNAUTHORIZED');
     });
 
@@ -633,10 +600,14 @@ describe('API2 broken authentication: forged and malformed tokens', () => {
       const demoted = await createUser(svc, 'ADMIN');
       expect((await svc.api().get('/api/admin/stats').set(demoted.auth)).status).toBe(200);
       await db().updateTable('users').set({ role: 'COMPRADOR' }).where('id', '=', demoted.id).execute();
-      await eventually('the demoted account to be refused admin routes', async () => {
-        const res = await svc.api().get('/api/admin/stats').set(demoted.auth);
-        return res.status === 403;
-      });
+      await eventually(
+        async () => {
+          const res = await svc.api().get('/api/admin/stats').set(demoted.auth);
+          return res.status === 403;
+        },
+        'the demoted account to be refused admin routes',
+        20_000,
+      );
       expectError(await svc.api().delete(`/api/events/${victim.id}`).set(demoted.auth), 403, 'FORBIDDEN');
       expect(await db().selectFrom('events').select('id').where('id', '=', victim.id).executeTakeFirst()).toBeDefined();
     });

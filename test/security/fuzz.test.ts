@@ -23,6 +23,7 @@ import {
   type TestUser,
 } from '../helpers/factories';
 import { expectStockInvariants } from '../helpers/invariants';
+import { b64url, hmacToken } from '../helpers/tokens';
 import { startTestService, TEST_JWT_SECRET, type TestService } from '../helpers/service';
 
 const TOTAL_REQUESTS = 3000;
@@ -122,13 +123,6 @@ async function canaryInventory(): Promise<Inventory> {
 // ---------------------------------------------------------------------------------------------
 // Tokens
 // ---------------------------------------------------------------------------------------------
-
-const b64url = (value: unknown) =>
-  Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
-function hmacToken(header: object, payload: unknown, key: string): string {
-  const input = `${b64url(header)}.${b64url(payload)}`;
-  return `${input}.${crypto.createHmac('sha256', key).update(input).digest('base64url')}`;
-}
 
 type TokenKind =
   | 'none'

@@ -8,6 +8,7 @@
 import http from 'node:http';
 import { createEvent, createUser, unique, type EventBody, type TestUser } from '../helpers/factories';
 import { startTestService, type TestService } from '../helpers/service';
+import { expectErrorShape } from '../helpers/expect';
 
 let svc: TestService;
 let admin: TestUser;
@@ -115,16 +116,6 @@ const fold = (s: string) =>
     .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(/[æœßøłđþ]/g, (c) => LIGATURES[c]!);
-
-function expectErrorShape(res: { status: number; body: any }) {
-  expect(Object.keys(res.body ?? {})).toEqual(['error']);
-  expect(typeof res.body.error.code).toBe('string');
-  expect(typeof res.body.error.message).toBe('string');
-  expect(Object.keys(res.body.error).every((k) => ['code', 'message', 'details'].includes(k))).toBe(true);
-  expect(JSON.stringify(res.body)).not.toMatch(
-    /\bselect\b.*\bfrom\b|syntax error|\bat \S+ \(|\.[jt]s:\d+|node_modules/i,
-  );
-}
 
 /** 200 or 400 VALIDATION_ERROR, nothing else; true when 200. */
 function okOrValidation(res: { status: number; body: any }, label: string): boolean {
