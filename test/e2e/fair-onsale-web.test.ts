@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { eventOf } from '../helpers/api';
 import { createEvent, createUser, type TestUser } from '../helpers/factories';
 import { startTestService, type TestService } from '../helpers/service';
 import { see, seeUrl } from './see';
@@ -100,4 +101,78 @@ it('shows the limit and the sales window, and explains LIMIT_EXCEEDED, SALES_CLO
   await see(page.getByTestId('error')).toHaveText(/Please wait \d+ seconds? and try again/);
   await seeUrl(page, new RegExp(`#/events/${event.id}$`));
   await page.screenshot({ path: path.join(SHOTS, 'fair-03-rate-limited.png'), fullPage: true });
+});
+
+/** An instant as a datetime-local input takes it (the browser runs in this process's time zone). */
+const localInput = (ms: number) => {
+  const d = new Date(ms);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+};
+
+it("sets the per-buyer limit and a category's sales window in the organizer's forms; the event page shows both", async () => {
+  const page = await openPage(organizer);
+  await page.goto('/#/organizer');
+  const form = page.getByRole('form', { name: 'Create an event' });
+  await form.getByLabel('Event name').fill('Limited Run');
+  await form.getByLabel('Date and time').fill(localInput(Date.now() + 30 * 86_400_000));
+  await form.getByLabel('Place', { exact: true }).fill('Sala Apolo, Barcelona');
+  await form.getByLabel('Total capacity').fill('100');
+  await form.getByLabel('Base price (€)').fill('20');
+  await form.getByLabel('Tickets per buyer').fill('4');
+  await form.getByLabel('Price (€)', { exact: true }).first().fill('20');
+  await form.getByLabel('Number of tickets').first().fill('50');
+  await form.getByTestId('add-category-row').click();
+  await form.getByLabel('Category name').nth(1).fill('Late Release');
+  await form.getByLabel('Price (€)', { exact: true }).nth(1).fill('30');
+  await form.getByLabel('Number of tickets').nth(1).fill('20');
+  await form
+    .getByLabel('Sales open')
+    .nth(1)
+    .fill(localInput(Date.now() + 60 * 60_000));
+  await form.getByTestId('create-event').click();
+  await see(page.getByTestId('manage-title')).toHaveText('Manage: Limited Run');
+  const eventId = /#\/organizer\/events\/(.+)$/.exec(page.url())![1]!;
+
+  // What the API now holds is what the form said.
+  const created = await eventOf(svc, eventId);
+  const [general, late] = created.categorias;
+  expect(created.maxPorComprador).toBe(4);
+  expect({ inicio: general!.ventaInicio, fin: general!.ventaFin }).toEqual({ inicio: null, fin: null });
+  expect(late!.nombre).toBe('Late Release');
+  expect(Date.parse(late!.ventaInicio!)).toBeGreaterThan(Date.now());
+
+  const buyer = await createUser(svc, 'COMPRADOR', 'Carla Buyer');
+  const visitor = await openPage(buyer);
+  await visitor.goto(`/#/events/${eventId}`);
+  await see(visitor.getByTestId('max-per-buyer')).toContainText('4 tickets');
+  await see(category(visitor, late!.id).getByTestId('sales-window')).toContainText('Sales open on');
+  await see(category(visitor, general!.id).getByTestId('sales-window')).toHaveCount(0);
+
+  // Edits: a higher limit on the event, a closing time on General.
+  const edit = page.getByRole('form', { name: 'Event details' });
+  expect(await edit.getByLabel('Tickets per buyer').inputValue()).toBe('4');
+  await edit.getByLabel('Tickets per buyer').fill('6');
+  await edit.getByTestId('save-event').click();
+  await see(page.getByTestId('event-saved')).toBeVisible();
+  const generalForm = page.getByRole('form', { name: 'Category General' });
+  await generalForm.getByLabel('Sales close').fill(localInput(Date.now() + 10 * 86_400_000));
+  await generalForm.getByRole('button', { name: 'Save' }).click();
+  await see(page.getByTestId('flash').filter({ hasText: 'Category “General” saved.' })).toBeVisible();
+  await page.screenshot({ path: path.join(SHOTS, 'fair-04-organizer-limit-and-window.png'), fullPage: true });
+
+  await visitor.reload();
+  await see(visitor.getByTestId('max-per-buyer')).toContainText('6 tickets');
+  await see(category(visitor, general!.id).getByTestId('sales-window')).toContainText('On sale until');
+  await see(category(visitor, late!.id).getByTestId('sales-window')).toContainText('Sales open on');
+  await visitor.screenshot({ path: path.join(SHOTS, 'fair-05-event-page-limit-and-windows.png'), fullPage: true });
+
+  // Clearing the limit in the form removes it (null on the wire), and the page stops showing it.
+  await edit.getByLabel('Tickets per buyer').fill('');
+  await edit.getByTestId('save-event').click();
+  await see(page.getByTestId('event-saved')).toBeVisible();
+  expect((await eventOf(svc, eventId)).maxPorComprador).toBeNull();
+  await visitor.reload();
+  await see(visitor.getByTestId('event-title')).toHaveText('Limited Run');
+  await see(visitor.getByTestId('max-per-buyer')).toHaveCount(0);
 });

@@ -5,6 +5,12 @@ import type { Category, TicketEvent } from '../../types';
 /** Reads a number input: '' stays undefined, so the server names the missing field. */
 const num = (input: HTMLInputElement): number | undefined =>
   input.value.trim() === '' ? undefined : Number(input.value);
+/** Reads an optional datetime-local input: '' is null (no bound); an invalid value goes as typed, so the server names it. */
+const optionalDate = (input: HTMLInputElement): string | null =>
+  input.value === '' ? null : fromLocalInput(input.value) || input.value;
+/** Two optional instants are the same to a datetime-local input (which shows minutes). */
+const sameMinute = (a: string | null, b: string | null) =>
+  a === b || (a !== null && b !== null && toLocalInput(a) === toLocalInput(b));
 const lines = (text: string) =>
   text
     .split(/\r?\n/)
@@ -17,9 +23,18 @@ export interface CategoryFields {
   precio: HTMLInputElement;
   cantidadTotal: HTMLInputElement;
   beneficios: HTMLTextAreaElement;
+  ventaInicio: HTMLInputElement;
+  ventaFin: HTMLInputElement;
   /** Renames the controls to `prefix.nombre` etc., so validation details find them. */
   setPrefix(prefix: string): void;
-  value(): { nombre: string; precio?: number; cantidadTotal?: number; beneficios: string[] };
+  value(): {
+    nombre: string;
+    precio?: number;
+    cantidadTotal?: number;
+    beneficios: string[];
+    ventaInicio: string | null;
+    ventaFin: string | null;
+  };
 }
 
 export function categoryFields(initial?: Partial<Category>, prefix = ''): CategoryFields {
@@ -42,12 +57,19 @@ export function categoryFields(initial?: Partial<Category>, prefix = ''): Catego
   });
   const beneficios = h('textarea', { rows: 2 });
   beneficios.value = (initial?.beneficios ?? []).join('\n');
+  // The sales window: both bounds optional (no start: on sale at once; no end: until the event starts).
+  const ventaInicio = h('input', { type: 'datetime-local' });
+  const ventaFin = h('input', { type: 'datetime-local' });
+  if (initial?.ventaInicio) ventaInicio.value = toLocalInput(initial.ventaInicio);
+  if (initial?.ventaFin) ventaFin.value = toLocalInput(initial.ventaFin);
   const setPrefix = (p: string) => {
     const at = (n: string) => (p ? `${p}.${n}` : n);
     nombre.name = at('nombre');
     precio.name = at('precio');
     cantidadTotal.name = at('cantidadTotal');
     beneficios.name = at('beneficios');
+    ventaInicio.name = at('ventaInicio');
+    ventaFin.name = at('ventaFin');
   };
   setPrefix(prefix);
   const element = h(
@@ -57,6 +79,8 @@ export function categoryFields(initial?: Partial<Category>, prefix = ''): Catego
     field('Price (€)', precio),
     field('Number of tickets', cantidadTotal),
     field('Benefits', beneficios, 'One per line.'),
+    field('Sales open', ventaInicio, 'Optional, in your local time zone. Empty: on sale at once.'),
+    field('Sales close', ventaFin, 'Optional. Empty: on sale until the event starts.'),
   );
   return {
     element,
@@ -64,12 +88,16 @@ export function categoryFields(initial?: Partial<Category>, prefix = ''): Catego
     precio,
     cantidadTotal,
     beneficios,
+    ventaInicio,
+    ventaFin,
     setPrefix,
     value: () => ({
       nombre: nombre.value.trim(),
       precio: num(precio),
       cantidadTotal: num(cantidadTotal),
       beneficios: lines(beneficios.value),
+      ventaInicio: optionalDate(ventaInicio),
+      ventaFin: optionalDate(ventaFin),
     }),
   };
 }
@@ -81,6 +109,8 @@ export function categoryPatch(category: Category, value: ReturnType<CategoryFiel
   if (value.precio !== category.precio) patch.precio = value.precio;
   if (value.cantidadTotal !== category.cantidadTotal) patch.cantidadTotal = value.cantidadTotal;
   if (JSON.stringify(value.beneficios) !== JSON.stringify(category.beneficios)) patch.beneficios = value.beneficios;
+  if (!sameMinute(value.ventaInicio, category.ventaInicio)) patch.ventaInicio = value.ventaInicio;
+  if (!sameMinute(value.ventaFin, category.ventaFin)) patch.ventaFin = value.ventaFin;
   return patch;
 }
 
@@ -117,6 +147,13 @@ export function eventFields(): EventFields {
     inputmode: 'decimal',
     required: true,
   });
+  const maxPorComprador = h('input', {
+    type: 'number',
+    name: 'maxPorComprador',
+    min: 1,
+    step: 1,
+    inputmode: 'numeric',
+  });
   return {
     element: h(
       'div',
@@ -127,6 +164,11 @@ export function eventFields(): EventFields {
       field('Place', ubicacion),
       field('Total capacity', capacidadTotal, 'The categories together cannot exceed it.'),
       field('Base price (€)', precioBase),
+      field(
+        'Tickets per buyer',
+        maxPorComprador,
+        'Optional: the most one person may reserve and buy together for this event. Empty: no limit.',
+      ),
     ),
     value: () => ({
       nombre: nombre.value.trim(),
@@ -135,6 +177,8 @@ export function eventFields(): EventFields {
       ubicacion: ubicacion.value.trim(),
       capacidadTotal: num(capacidadTotal),
       precioBase: num(precioBase),
+      // Empty is null, "no limit": on an edit that clears a limit set before.
+      maxPorComprador: num(maxPorComprador) ?? null,
     }),
     fill: (e) => {
       nombre.value = e.nombre;
@@ -143,6 +187,7 @@ export function eventFields(): EventFields {
       ubicacion.value = e.ubicacion;
       capacidadTotal.value = String(e.capacidadTotal);
       precioBase.value = String(e.precioBase);
+      maxPorComprador.value = e.maxPorComprador === null ? '' : String(e.maxPorComprador);
     },
   };
 }
@@ -156,6 +201,7 @@ export function eventPatch(current: TicketEvent, value: Record<string, unknown>)
     ubicacion: current.ubicacion,
     capacidadTotal: current.capacidadTotal,
     precioBase: current.precioBase,
+    maxPorComprador: current.maxPorComprador,
   };
   const patch: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
