@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import {
   createEvent,
   createUser,
-  type CategorySpec,
+  createUsers,
   type EventBody,
   type OrderBody,
   type TestUser,
@@ -20,11 +20,11 @@ let buyer: TestUser;
 
 beforeAll(async () => {
   svc = await startTestService();
-  [organizer, otherOrganizer, admin, buyer] = await Promise.all([
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ADMIN'),
-    createUser(svc, 'COMPRADOR'),
+  [organizer, otherOrganizer, admin, buyer] = await createUsers(svc, [
+    'ORGANIZADOR',
+    'ORGANIZADOR',
+    'ADMIN',
+    'COMPRADOR',
   ]);
 });
 afterAll(() => svc.close());
@@ -40,7 +40,6 @@ const get = (user: TestUser | undefined, path: string) => {
   return user ? req.set(user.auth) : req;
 };
 
-const newEvent = (categorias?: CategorySpec[], owner: TestUser = organizer) => createEvent(svc, owner, {}, categorias);
 async function adminOrders(query: Record<string, string | number>) {
   const res = await get(admin, '/api/admin/orders').query(query);
   expect(res.status).toBe(200);
@@ -66,8 +65,8 @@ describe('GET /api/admin/orders', () => {
 
   beforeAll(async () => {
     [e1, e2, u1, u2] = await Promise.all([
-      newEvent(),
-      newEvent(),
+      createEvent(svc, organizer),
+      createEvent(svc, organizer),
       createUser(svc, 'COMPRADOR'),
       createUser(svc, 'COMPRADOR'),
     ]);
@@ -204,7 +203,7 @@ describe('GET /api/admin/stats', () => {
   });
 
   it('grows by exactly one confirmed purchase: tickets, money and CONFIRMED count', async () => {
-    const event = await newEvent([
+    const event = await createEvent(svc, organizer, {}, [
       { nombre: 'Normal', precio: 12.5, cantidadTotal: 50 },
       { nombre: 'Simbolica', precio: 0.1, cantidadTotal: 50 },
     ]);
@@ -237,7 +236,7 @@ describe('GET /api/admin/stats', () => {
   });
 
   it('counts a reservation as RESERVED, and neither as sold nor as money', async () => {
-    const event = await newEvent([{ precio: 99, cantidadTotal: 50 }]);
+    const event = await createEvent(svc, organizer, {}, [{ precio: 99, cantidadTotal: 50 }]);
     for (let attempt = 0; attempt < 8; attempt++) {
       const before = await stats(svc, admin);
       await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 2)]);
@@ -269,7 +268,7 @@ describe('GET /api/admin/events/:id/sales', () => {
   };
 
   it('answers the contract shape; an event without orders has everything available', async () => {
-    const event = await newEvent([
+    const event = await createEvent(svc, organizer, {}, [
       { nombre: 'A', precio: 10, cantidadTotal: 30 },
       { nombre: 'B', precio: 20, cantidadTotal: 70 },
     ]);
@@ -303,7 +302,7 @@ describe('GET /api/admin/events/:id/sales', () => {
   });
 
   it('lets an ADMIN and the event organizer read it; 403 for another organizer and for a buyer; 401 without token', async () => {
-    const event = await newEvent();
+    const event = await createEvent(svc, organizer);
     expect((await get(admin, `/api/admin/events/${event.id}/sales`)).status).toBe(200);
     expect((await get(organizer, `/api/admin/events/${event.id}/sales`)).status).toBe(200);
     expectError(await get(otherOrganizer, `/api/admin/events/${event.id}/sales`), 403, 'FORBIDDEN');
@@ -318,7 +317,7 @@ describe('GET /api/admin/events/:id/sales', () => {
   });
 
   it('counts exact money: 3 × 12.50 + 3 × 0.10 confirmed → 37.8', async () => {
-    const event = await newEvent([
+    const event = await createEvent(svc, organizer, {}, [
       { nombre: 'Normal', precio: 12.5, cantidadTotal: 10 },
       { nombre: 'Simbolica', precio: 0.1, cantidadTotal: 10 },
     ]);
@@ -334,7 +333,7 @@ describe('GET /api/admin/events/:id/sales', () => {
   });
 
   it('reports vendidas, reservadas, disponibles and ingresos after confirmed, held, cancelled and expired orders', async () => {
-    const event = await newEvent([
+    const event = await createEvent(svc, organizer, {}, [
       { nombre: 'A', precio: 12.5, cantidadTotal: 20 },
       { nombre: 'B', precio: 0.1, cantidadTotal: 10 },
       { nombre: 'C', precio: 30, cantidadTotal: 5 },
@@ -398,7 +397,7 @@ describe('GET /api/admin/events/:id/sales', () => {
 describe('GET /api/admin/orders/:id/history', () => {
   it('tells support staff who moved the order from which state to which, and when', async () => {
     const who = buyer;
-    const event = await newEvent([{ cantidadTotal: 10 }]);
+    const event = await createEvent(svc, organizer, {}, [{ cantidadTotal: 10 }]);
     const order = await svc
       .api()
       .post('/api/orders')

@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { createUser, uniqueEmail } from './helpers/factories';
+import { postRawJson } from './helpers/api';
 import { startTestService, TEST_JWT_SECRET, type TestService } from './helpers/service';
 import { expectError, expectValidationError, UUID, ISO_UTC } from './helpers/expect';
 
@@ -38,7 +39,6 @@ const profile = (authorization?: string) => {
   const req = svc.api().get('/api/auth/profile');
   return authorization === undefined ? req : req.set('Authorization', authorization);
 };
-const postJson = (path: string, raw: string) => svc.api().post(path).set('Content-Type', 'application/json').send(raw);
 
 const storedHash = async (email: string) =>
   (
@@ -155,11 +155,11 @@ describe('POST /api/auth/register', () => {
       ['a JSON number', '42'],
       ['JSON null', 'null'],
     ])('rejects %s as body with 400 VALIDATION_ERROR', async (_label, raw) => {
-      expectError(await postJson('/api/auth/register', raw), 400, 'VALIDATION_ERROR');
+      expectError(await postRawJson(svc, '/api/auth/register', raw), 400, 'VALIDATION_ERROR');
     });
 
     it('rejects malformed JSON with 400 VALIDATION_ERROR', async () => {
-      expectError(await postJson('/api/auth/register', '{"nombre": "Ana", "email":'), 400, 'VALIDATION_ERROR');
+      expectError(await postRawJson(svc, '/api/auth/register', '{"nombre": "Ana", "email":'), 400, 'VALIDATION_ERROR');
     });
   });
 });

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { createEvent, createUser, type CategoryBody, type EventBody, type TestUser } from './helpers/factories';
+import { createEvent, createUsers, type CategoryBody, type EventBody, type TestUser } from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
 import { expectError, expectValidationError, UUID, UNKNOWN_ID } from './helpers/expect';
 
@@ -11,11 +11,11 @@ let buyer: TestUser;
 
 beforeAll(async () => {
   svc = await startTestService();
-  [organizer, otherOrganizer, admin, buyer] = await Promise.all([
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ADMIN'),
-    createUser(svc, 'COMPRADOR'),
+  [organizer, otherOrganizer, admin, buyer] = await createUsers(svc, [
+    'ORGANIZADOR',
+    'ORGANIZADOR',
+    'ADMIN',
+    'COMPRADOR',
   ]);
 });
 afterAll(() => svc.close());

@@ -1,6 +1,6 @@
 import jwt from 'jsonwebtoken';
 import { sql } from 'kysely';
-import { createEvent, createUser, type TestUser } from './helpers/factories';
+import { createEvent, createUser, createUsers, type TestUser } from './helpers/factories';
 import { placeOrder } from './helpers/api';
 import { call } from './helpers/http';
 import { ledger } from './helpers/invariants';
@@ -15,11 +15,7 @@ let admin: TestUser;
 
 beforeAll(async () => {
   svc = await startTestService({ EXPIRY_INTERVAL_MS: '100', LOW_STOCK_THRESHOLD: '10%' });
-  [organizer, buyer, admin] = await Promise.all([
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'COMPRADOR'),
-    createUser(svc, 'ADMIN'),
-  ]);
+  [organizer, buyer, admin] = await createUsers(svc, ['ORGANIZADOR', 'COMPRADOR', 'ADMIN']);
 });
 afterEach(() => closeAllSockets());
 afterAll(() => svc.close());

@@ -2,17 +2,13 @@
  * The event page with a per-buyer limit and sales windows, and the three fair-on-sale refusals
  * (LIMIT_EXCEEDED, SALES_CLOSED, RATE_LIMITED) explained in words, in a real Chromium.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { eventOf } from '../helpers/api';
 import { createEvent, createUser, type TestUser } from '../helpers/factories';
 import { startTestService, type TestService } from '../helpers/service';
+import { categoryCard, checkPrerequisites, launchChromium, openBrowserPage, SHOTS } from './browser';
 import { see, seeUrl } from './see';
-
-const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let svc: TestService;
 let browser: Browser;
@@ -20,16 +16,8 @@ let organizer: TestUser;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'web/dist/app.js')))
-    throw new Error('web/dist/app.js is missing: run `npm run build:web` first');
-  fs.mkdirSync(SHOTS, { recursive: true });
-  [svc, browser] = await Promise.all([
-    startTestService({ ORDER_RATE_LIMIT_PER_MINUTE: '3' }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-    }),
-  ]);
+  checkPrerequisites();
+  [svc, browser] = await Promise.all([startTestService({ ORDER_RATE_LIMIT_PER_MINUTE: '3' }), launchChromium()]);
   organizer = await createUser(svc, 'ORGANIZADOR', 'Olivia Organizer');
 }, 60_000);
 
@@ -41,16 +29,7 @@ afterAll(async () => {
   await svc?.close();
 });
 
-async function openPage(user: TestUser): Promise<Page> {
-  const context = await browser.newContext({ baseURL: svc.url, viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  await context.addInitScript((t) => (globalThis as any).localStorage.setItem('ticketing.token', t), user.token);
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
-
-const category = (page: Page, id: string) => page.locator(`[data-testid="category"][data-category-id="${id}"]`);
+const openPage = (user: TestUser) => openBrowserPage(browser, contexts, { baseURL: svc.url, token: user.token });
 
 it('shows the limit and the sales window, and explains LIMIT_EXCEEDED, SALES_CLOSED and RATE_LIMITED', async () => {
   const opens = new Date(Date.now() + 60 * 60_000).toISOString();
@@ -69,19 +48,19 @@ it('shows the limit and the sales window, and explains LIMIT_EXCEEDED, SALES_CLO
   const page = await openPage(buyer);
   await page.goto(`/#/events/${event.id}`);
   await see(page.getByTestId('max-per-buyer')).toContainText('4 tickets');
-  await see(category(page, later.body.id).getByTestId('sales-window')).toContainText('Sales open on');
-  await see(category(page, general).getByTestId('sales-window')).toHaveCount(0);
+  await see(categoryCard(page, later.body.id).getByTestId('sales-window')).toContainText('Sales open on');
+  await see(categoryCard(page, general).getByTestId('sales-window')).toHaveCount(0);
   await page.screenshot({ path: path.join(SHOTS, 'fair-01-limit-and-window.png'), fullPage: true });
 
   // Before the opening: refused, with when sales open.
-  await category(page, later.body.id).getByLabel('Quantity of Late Release tickets').fill('1');
+  await categoryCard(page, later.body.id).getByLabel('Quantity of Late Release tickets').fill('1');
   await page.getByTestId('reserve').click();
   await see(page.getByTestId('error')).toHaveAttribute('data-code', 'SALES_CLOSED');
   await see(page.getByTestId('error')).toContainText('Late Release: sales open on');
-  await category(page, later.body.id).getByLabel('Quantity of Late Release tickets').fill('0');
+  await categoryCard(page, later.body.id).getByLabel('Quantity of Late Release tickets').fill('0');
 
   // Over the limit in one order: refused, with what is still possible.
-  await category(page, general).getByLabel('Quantity of General tickets').fill('5');
+  await categoryCard(page, general).getByLabel('Quantity of General tickets').fill('5');
   await page.getByTestId('reserve').click();
   await see(page.getByTestId('error')).toHaveAttribute('data-code', 'LIMIT_EXCEEDED');
   await see(page.getByTestId('error')).toContainText('at most 4 tickets for this event');
@@ -89,13 +68,13 @@ it('shows the limit and the sales window, and explains LIMIT_EXCEEDED, SALES_CLO
   await page.screenshot({ path: path.join(SHOTS, 'fair-02-limit-exceeded.png'), fullPage: true });
 
   // Within the limit: reserved.
-  await category(page, general).getByLabel('Quantity of General tickets').fill('2');
+  await categoryCard(page, general).getByLabel('Quantity of General tickets').fill('2');
   await page.getByTestId('reserve').click();
   await seeUrl(page, /#\/orders\/[0-9a-f-]{36}$/);
 
   // The fourth order attempt within a minute (ORDER_RATE_LIMIT_PER_MINUTE=3): told to wait.
   await page.goto(`/#/events/${event.id}`);
-  await category(page, general).getByLabel('Quantity of General tickets').fill('1');
+  await categoryCard(page, general).getByLabel('Quantity of General tickets').fill('1');
   await page.getByTestId('reserve').click();
   await see(page.getByTestId('error')).toHaveAttribute('data-code', 'RATE_LIMITED');
   await see(page.getByTestId('error')).toHaveText(/Please wait \d+ seconds? and try again/);
@@ -146,8 +125,8 @@ it("sets the per-buyer limit and a category's sales window in the organizer's fo
   const visitor = await openPage(buyer);
   await visitor.goto(`/#/events/${eventId}`);
   await see(visitor.getByTestId('max-per-buyer')).toContainText('4 tickets');
-  await see(category(visitor, late!.id).getByTestId('sales-window')).toContainText('Sales open on');
-  await see(category(visitor, general!.id).getByTestId('sales-window')).toHaveCount(0);
+  await see(categoryCard(visitor, late!.id).getByTestId('sales-window')).toContainText('Sales open on');
+  await see(categoryCard(visitor, general!.id).getByTestId('sales-window')).toHaveCount(0);
 
   // Edits: a higher limit on the event, a closing time on General.
   const edit = page.getByRole('form', { name: 'Event details' });
@@ -163,8 +142,8 @@ it("sets the per-buyer limit and a category's sales window in the organizer's fo
 
   await visitor.reload();
   await see(visitor.getByTestId('max-per-buyer')).toContainText('6 tickets');
-  await see(category(visitor, general!.id).getByTestId('sales-window')).toContainText('On sale until');
-  await see(category(visitor, late!.id).getByTestId('sales-window')).toContainText('Sales open on');
+  await see(categoryCard(visitor, general!.id).getByTestId('sales-window')).toContainText('On sale until');
+  await see(categoryCard(visitor, late!.id).getByTestId('sales-window')).toContainText('Sales open on');
   await visitor.screenshot({ path: path.join(SHOTS, 'fair-05-event-page-limit-and-windows.png'), fullPage: true });
 
   // Clearing the limit in the form removes it (null on the wire), and the page stops showing it.

@@ -30,6 +30,10 @@ function insist<T>(res: { status: number; body: any }, status: number, what: str
   return res.body as T;
 }
 
+/** POSTs `raw` as it is, declared as JSON: for malformed and oversized bodies. */
+export const postRawJson = (svc: TestService, path: string, raw: string) =>
+  svc.api().post(path).set('Content-Type', 'application/json').send(raw);
+
 // ---------------------------------------------------------------------------------------------
 // Orders
 // ---------------------------------------------------------------------------------------------

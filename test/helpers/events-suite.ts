@@ -1,5 +1,5 @@
 /** What the events suites (test/events*.test.ts) share: one service, its users and small helpers. */
-import { createEvent, createUser, unique, type CategorySpec, type EventBody, type TestUser } from './factories';
+import { createEvent, createUsers, unique, type CategorySpec, type EventBody, type TestUser } from './factories';
 import { line, reserve } from './api';
 import { startTestService, type TestService } from './service';
 
@@ -43,11 +43,11 @@ export const sortedIds = (...events: EventBody[]) => events.map((e) => e.id).sor
 export function useEventsSuite(): void {
   beforeAll(async () => {
     svc = await startTestService();
-    [organizer, otherOrganizer, admin, buyer] = await Promise.all([
-      createUser(svc, 'ORGANIZADOR'),
-      createUser(svc, 'ORGANIZADOR'),
-      createUser(svc, 'ADMIN'),
-      createUser(svc, 'COMPRADOR'),
+    [organizer, otherOrganizer, admin, buyer] = await createUsers(svc, [
+      'ORGANIZADOR',
+      'ORGANIZADOR',
+      'ADMIN',
+      'COMPRADOR',
     ]);
   });
   afterAll(() => svc.close());

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { sql } from 'kysely';
-import { createEvent, createUser, FACTORY_PASSWORD, futureDate, type EventBody, type TestUser } from './factories';
+import { createEvent, createUsers, FACTORY_PASSWORD, futureDate, type EventBody, type TestUser } from './factories';
 import { b64url, hmacToken } from './tokens';
 import { startTestService, TEST_JWT_SECRET, type TestService } from './service';
 import { line, reserve } from './api';
@@ -786,13 +786,13 @@ export function plan(index: number): Planned {
 /** Starts the service and creates the cast: users, the canary, playgrounds with orders, disposables. */
 export async function setUpCast(): Promise<void> {
   svc = await startTestService({ BCRYPT_COST: '4' });
-  [admin, organizer, otherOrganizer, buyer, otherBuyer, canaryOwner] = await Promise.all([
-    createUser(svc, 'ADMIN'),
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'COMPRADOR'),
-    createUser(svc, 'COMPRADOR'),
-    createUser(svc, 'ORGANIZADOR'),
+  [admin, organizer, otherOrganizer, buyer, otherBuyer, canaryOwner] = await createUsers(svc, [
+    'ADMIN',
+    'ORGANIZADOR',
+    'ORGANIZADOR',
+    'COMPRADOR',
+    'COMPRADOR',
+    'ORGANIZADOR',
   ]);
   canary = await createEvent(svc, canaryOwner, { nombre: 'Fuzz canary', capacidadTotal: 500 }, [
     { nombre: 'Canary A', precio: 10, cantidadTotal: 100 },

@@ -3,7 +3,7 @@
  * tricky event full of metacharacters, snapshots of this file's own rows, and the payloads.
  */
 import http from 'node:http';
-import { createEvent, createUser, unique, type EventBody, type TestUser } from './factories';
+import { createEvent, createUsers, unique, type EventBody, type TestUser } from './factories';
 import { startTestService, type TestService } from './service';
 import { expectErrorShape } from './expect';
 
@@ -235,11 +235,7 @@ export const PATH_PAYLOADS: string[] = [
 export function useInjectionSuite(): void {
   beforeAll(async () => {
     svc = await startTestService();
-    [admin, organizer, buyer] = await Promise.all([
-      createUser(svc, 'ADMIN'),
-      createUser(svc, 'ORGANIZADOR'),
-      createUser(svc, 'COMPRADOR'),
-    ]);
+    [admin, organizer, buyer] = await createUsers(svc, ['ADMIN', 'ORGANIZADOR', 'COMPRADOR']);
     const tag = unique('inj').replace(/-/g, '');
     canary = await createEvent(svc, organizer, {
       nombre: `Canary ${tag}`,

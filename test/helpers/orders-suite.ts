@@ -1,6 +1,6 @@
 /** What the orders suites (test/orders-*.test.ts) share: one service, its users and small helpers. */
 import { sql } from 'kysely';
-import { createEvent, createUser, type CategorySpec, type TestUser } from './factories';
+import { createEvent, createUsers, type CategorySpec, type TestUser } from './factories';
 import { startTestService, type TestService } from './service';
 
 export let svc: TestService;
@@ -52,12 +52,7 @@ export async function makeOverdue(orderId: string, s: TestService = svc) {
 export function useOrdersSuite(): void {
   beforeAll(async () => {
     svc = await startTestService();
-    [organizer, admin, buyer, otherBuyer] = await Promise.all([
-      createUser(svc, 'ORGANIZADOR'),
-      createUser(svc, 'ADMIN'),
-      createUser(svc, 'COMPRADOR'),
-      createUser(svc, 'COMPRADOR'),
-    ]);
+    [organizer, admin, buyer, otherBuyer] = await createUsers(svc, ['ORGANIZADOR', 'ADMIN', 'COMPRADOR', 'COMPRADOR']);
   });
   afterAll(() => svc.close());
 }

@@ -50,3 +50,17 @@ export async function withService<T>(env: Record<string, string>, body: (s: Test
     await s.close();
   }
 }
+
+/**
+ * For files that start services with different settings test by test: returns `start(env)`, and
+ * closes every service it started after the file's tests (call it at the top level of the file).
+ */
+export function servicesClosedAfterAll(): (env?: Record<string, string>) => Promise<TestService> {
+  const services: TestService[] = [];
+  afterAll(() => Promise.all(services.map((s) => s.close())));
+  return async (env = {}) => {
+    const s = await startTestService(env);
+    services.push(s);
+    return s;
+  };
+}
