@@ -343,16 +343,16 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
 
   it("refuses a late payment that would pass the event's per-buyer limit: intent cancelled, history says why", async () => {
     const limited = await createEvent(stack.svc, organizer, { maxPorComprador: 3 }, [{ cantidadTotal: 50 }]);
-    const late = await reserve(stack.svc, buyer, limited, 2);
+    const late = await reserveOne(stack.svc, buyer, limited, 2);
     const { paymentId } = await startPayment(stack.svc, buyer, late.id);
     await endHold(stack.svc, late.id);
     await stack.svc.expiryJob.runOnce();
     // The expired hold no longer counts, so the buyer could take 2 more; with the late 2 they would own 4.
-    await reserve(stack.svc, buyer, limited, 2);
+    await reserveOne(stack.svc, buyer, limited, 2);
 
     stack.fake.authorize(paymentId);
     expect((await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId)).status).toBe(200);
-    expect((await order(late.id)).estado).toBe('EXPIRED');
+    expect((await orderOf(stack.svc, buyer, late.id)).estado).toBe('EXPIRED');
     expect(stack.fake.intents.get(paymentId)!.status).toBe('canceled');
     const h = await history(stack.svc, admin, late.id);
     expect(h.historial.at(-1)).toMatchObject({
