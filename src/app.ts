@@ -38,6 +38,9 @@ import { createPaymentProvider } from './modules/payments/providers';
 import { PaymentRepository } from './modules/payments/payments.repository';
 import { paymentRoutes } from './modules/payments/payments.routes';
 import { PaymentService } from './modules/payments/payments.service';
+import { WaitlistRepository } from './modules/waitlist/waitlist.repository';
+import { waitlistRoutes } from './modules/waitlist/waitlist.routes';
+import { WaitlistService } from './modules/waitlist/waitlist.service';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
@@ -108,6 +111,7 @@ export function createServices(deps: AppDeps) {
     ticketRepository,
     tickets: new TicketService(ticketRepository, new SigningKeys(deps.pool, deps.ticketSigningSecret), devices, bus),
     payments,
+    waitlist: new WaitlistService(db, new WaitlistRepository(db), config.orders),
     admin: new AdminService(new AdminRepository(db), events),
   };
 }
@@ -215,6 +219,7 @@ export function createApp(deps: AppDeps, services: Services): Express {
       devices: services.devices,
     }),
   );
+  app.use('/api', waitlistRoutes({ waitlist: services.waitlist, auth: services.authenticator }));
   app.use(
     '/api/events/:id/categories',
     categoryRoutes({ categories: services.categories, auth: services.authenticator }),

@@ -27,6 +27,14 @@ export type SyncResult = (typeof SYNC_RESULTS)[number];
 /** Offline scans per sync request. */
 export const MAX_SYNC_SCANS = 500;
 
+/**
+ * PostgreSQL enum `waitlist_status` (migrations/0009): EN_ESPERA (waiting), OFERTADO (a RESERVED
+ * order was made for it), EXPIRADO (that hold ran out; the turn passed on), CANCELADO (left the
+ * list, or cancelled the offered order).
+ */
+export const WAITLIST_STATUSES = ['EN_ESPERA', 'OFERTADO', 'EXPIRADO', 'CANCELADO'] as const;
+export type WaitlistStatus = (typeof WAITLIST_STATUSES)[number];
+
 /** Narrows `value` to a member of `list` (for the `as const` lists above). */
 export const isOneOf = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);

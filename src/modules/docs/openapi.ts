@@ -7,6 +7,7 @@ import { categoryBody, categoryPatchBody } from '../categories/categories.schema
 import { createEventBody, searchQuery, updateEventBody } from '../events/events.schemas';
 import { adminOrdersQuery, confirmOrderBody, createOrderBody } from '../orders/orders.schemas';
 import { TICKET_ENDPOINTS } from '../tickets/tickets.docs';
+import { WAITLIST_ENDPOINTS } from '../waitlist/waitlist.docs';
 import { realtimeDescription, realtimeEventSchemas } from './realtime-docs';
 import { errorResponse } from '../../shared/http/wire';
 import { sessionResponse, userResponse } from '../auth/auth.wire';
@@ -365,6 +366,7 @@ export const ENDPOINTS: Endpoint[] = [
   },
 
   ...TICKET_ENDPOINTS,
+  ...WAITLIST_ENDPOINTS,
 ];
 
 export const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');

@@ -8,7 +8,7 @@ import type { Pagination } from '../../shared/http/schemas';
 import type { Page } from '../../shared/http/wire';
 import { TtlCache } from '../../shared/ttl-cache';
 import type { AuthUser } from '../auth/tokens';
-import type { StockRepository } from '../inventory/stock.repository';
+import type { StockRepository, WaitlistOffer } from '../inventory/stock.repository';
 import { assertCanConfirmOrder, canCancelOrder, canSeeOrder } from '../policy/policy';
 import { presentOrder, presentOrderHistory, type OrderWithItems } from './order.presenter';
 import type { OrderDto, OrderHistoryDto } from './orders.wire';
@@ -211,13 +211,15 @@ export class OrderService {
       // Payments before stock: the table order of docs/architecture.md (orders → payments → buckets).
       const refunds = order.status === 'CONFIRMED' ? await this.payments.refundOnCancel(trx, order) : [];
       // The row lock and the status check above make sure the stock goes back exactly once.
+      // The waiting list is served first, in this transaction (migrations/0009, release_stock).
       const quantities = await this.orders.quantitiesByCategory(trx, [order.id]);
-      await this.stock.release(trx, quantities);
-      return { order: updated, categoryIds: [...quantities.keys()], refunds };
+      const offers = await this.stock.release(trx, quantities, this.settings.reservationTimeoutMs);
+      return { order: updated, categoryIds: [...quantities.keys()], refunds, offers };
     });
     // Provider refunds only after the cancellation committed; a failed call is retried by the job.
     await this.payments.afterCommit(cancelled.refunds).catch(() => undefined);
     this.publishStatus(cancelled.order);
+    this.publishOffers(cancelled.offers);
     this.bus.publish('stock.changed', { eventId: cancelled.order.event_id, categoryIds: cancelled.categoryIds });
     return this.get(user, orderId);
   }
@@ -246,13 +248,15 @@ export class OrderService {
    * transaction. Returns how many orders it expired.
    */
   async expireDueHolds(batchSize: number, db: Database = this.db): Promise<number> {
-    const expired = await db.transaction().execute(async (trx) => {
+    const result = await db.transaction().execute(async (trx) => {
       const holds = await this.orders.expireDue(trx, batchSize);
       const quantities = new Map<string, number>();
       for (const h of holds) quantities.set(h.categoryId, (quantities.get(h.categoryId) ?? 0) + h.quantity);
-      await this.stock.release(trx, quantities);
-      return holds;
+      // Expired offers pass to the next entry here: the trigger marked them EXPIRADO above.
+      const offers = await this.stock.release(trx, quantities, this.settings.reservationTimeoutMs);
+      return { holds, offers };
     });
+    const { holds: expired, offers } = result;
     const orders = new Map(expired.map((h) => [h.id, h]));
     for (const h of orders.values()) {
       this.bus.publish('order.status-changed', {
@@ -268,7 +272,21 @@ export class OrderService {
     for (const [eventId, categories] of byEvent) {
       this.bus.publish('stock.changed', { eventId, categoryIds: [...categories] });
     }
+    this.publishOffers(offers);
     return orders.size;
+  }
+
+  /** Orders made for waiting-list entries reach their buyers as any new order does. */
+  private publishOffers(offers: readonly WaitlistOffer[]): void {
+    for (const o of offers) {
+      this.bus.publish('order.status-changed', {
+        orderId: o.orderId,
+        userId: o.userId,
+        eventId: o.eventId,
+        status: 'RESERVED',
+        expiresAt: o.expiresAt,
+      });
+    }
   }
 
   private async replay(previous: OrderRow, hash: string): Promise<OrderDto> {

@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { OrderStatus, Role } from '../domain';
+import type { OrderStatus, Role, WaitlistStatus } from '../domain';
 
 /** Table types for Kysely, kept by hand in step with `migrations/`; enums come from `shared/domain.ts`. */
 
@@ -116,6 +116,19 @@ export interface ProviderEventsTable {
   processed_at: CreatedAt;
 }
 
+export interface WaitlistEntriesTable {
+  id: Generated<string>;
+  seq: Generated<number>;
+  event_id: string;
+  category_id: string;
+  user_id: string;
+  quantity: number;
+  status: Generated<WaitlistStatus>;
+  order_id: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   users: UsersTable;
   events: EventsTable;
@@ -126,6 +139,7 @@ export interface DB {
   order_status_history: OrderStatusHistoryTable;
   payments: PaymentsTable;
   provider_events: ProviderEventsTable;
+  waitlist_entries: WaitlistEntriesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -135,3 +149,4 @@ export type OrderRow = Selectable<OrdersTable>;
 export type OrderItemRow = Selectable<OrderItemsTable>;
 export type OrderStatusHistoryRow = Selectable<OrderStatusHistoryTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
+export type WaitlistEntryRow = Selectable<WaitlistEntriesTable>;
