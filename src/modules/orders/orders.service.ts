@@ -28,6 +28,11 @@ export interface OrderSettings {
   maxTicketsPerOrder: number;
 }
 
+/** Checks a virtual-queue admission token in memory (signature, buyer, event, expiry). */
+export interface AdmissionCheck {
+  admits(token: string, userId: string, eventId: string): boolean;
+}
+
 const UNIQUE_VIOLATION = '23505';
 const isUniqueViolation = (error: unknown, constraint: string) =>
   (error as { code?: string; constraint?: string })?.code === UNIQUE_VIOLATION &&
@@ -66,6 +71,7 @@ export class OrderService {
     private readonly bus: DomainEvents,
     private readonly settings: OrderSettings,
     private readonly payments: PaymentService,
+    private readonly admission: AdmissionCheck,
   ) {
     const forget = ({ categoryIds }: { categoryIds: string[] }) => categoryIds.forEach((id) => this.soldOut.delete(id));
     bus.subscribe('stock.changed', forget);
@@ -82,6 +88,7 @@ export class OrderService {
     user: AuthUser,
     input: CreateOrderInput,
     idempotencyKey?: string,
+    queueToken?: string,
   ): Promise<{ order: OrderDto; created: boolean }> {
     const hash = idempotencyKey ? requestHash(input) : undefined;
     if (idempotencyKey) {
@@ -124,6 +131,8 @@ export class OrderService {
         holdMs: this.settings.reservationTimeoutMs,
         idempotencyKey,
         requestHash: hash,
+        // Whether the event needs it is decided inside the statement, under the event's lock.
+        queueAdmitted: queueToken !== undefined && this.admission.admits(queueToken, user.id, eventId),
       });
     } catch (error) {
       if (idempotencyKey && isUniqueViolation(error, 'orders_idempotency_key')) {
@@ -322,6 +331,11 @@ export class OrderService {
         );
       case 'INSUFFICIENT_STOCK':
         return this.insufficientStock(eventId, lines);
+      case 'QUEUE_REQUIRED':
+        return new AppError(
+          'QUEUE_REQUIRED',
+          'This event sells through its virtual queue: join it (POST /api/events/{id}/queue) and send the admission token as the Queue-Token header',
+        );
       case 'SALES_CLOSED':
         return salesClosed(result.closed);
       case 'LIMIT_EXCEEDED':
