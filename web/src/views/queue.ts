@@ -54,6 +54,8 @@ export function queueScreen(
   const status = h('div', { 'aria-live': 'polite', 'data-testid': 'queue-status' });
   const errorSlot = h('div', { class: 'form-error-slot' });
   const join = h('button', { type: 'button', class: 'btn btn-primary btn-large', 'data-testid': 'queue-join' });
+  // The button leaves the page once in the queue (`.btn` sets a display, so `hidden` would not hide it).
+  const joinSlot = h('div', null, join);
   let turnId: string | null = null;
   let done = false;
 
@@ -81,7 +83,7 @@ export function queueScreen(
       'info',
       turn.posicion,
     );
-    join.hidden = true;
+    replaceChildren(joinSlot);
   };
 
   const enter = async () => {
@@ -94,7 +96,7 @@ export function queueScreen(
       apply(await busy(join, 'Joining…', () => post<QueueTurn>(`/api/events/${event.id}/queue`, {})));
     } catch (error) {
       replaceChildren(errorSlot, errorBox(error));
-      if (error instanceof ApiError && error.code === 'UNAUTHORIZED') join.hidden = false;
+      if (error instanceof ApiError && error.code === 'UNAUTHORIZED') replaceChildren(joinSlot, join);
     }
   };
 
@@ -137,7 +139,7 @@ export function queueScreen(
       'This event sells through a queue, so that everyone gets a fair chance. Whoever joins before sales open gets a random place; after that, places go in order of arrival. When your turn comes, the ticket form opens here.',
     ),
     status,
-    join,
+    joinSlot,
     errorSlot,
   );
   // Already in the queue (a reload): pick the turn up again.
