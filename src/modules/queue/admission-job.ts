@@ -123,6 +123,7 @@ export class AdmissionJob {
     }
     const push = moved && (soldOut || t.sinceLastPush >= PUSH_INTERVAL_S);
     await this.turns.saveState(trx, t.eventId, {
+      now: t.now,
       credit,
       moved: moved && !push,
       pushed: push,

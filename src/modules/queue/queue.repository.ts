@@ -15,6 +15,11 @@ export interface QueueTick {
   credit: number;
   /** Seconds since the previous tick, by the database clock. */
   elapsed: number;
+  /**
+   * The database clock reading `elapsed` was measured at (as text: microseconds, which a Date
+   * would round away on every tick): the next tick measures from it.
+   */
+  now: string;
   moved: boolean;
   sinceLastPush: number;
   pushedWaiting: number;
@@ -112,19 +117,21 @@ export class QueueRepository {
       waiting: number;
       credit: number;
       elapsed: number;
+      now_at: string;
       moved: boolean;
       since_last_push: number;
       pushed_waiting: number;
     }>`
-      SELECT q.event_id, e.starts_at,
+      WITH clock AS (SELECT clock_timestamp() AS now_at)
+      SELECT q.event_id, e.starts_at, clock.now_at::text AS now_at,
              (SELECT min(c.sales_start) FROM ticket_categories c WHERE c.event_id = e.id) AS opens_at,
              (SELECT coalesce(sum(s.available), 0)::int FROM ticket_categories c
                 JOIN category_stock s ON s.category_id = c.id WHERE c.event_id = e.id) AS available,
              EXISTS (SELECT 1 FROM orders o WHERE o.event_id = e.id AND o.status = 'RESERVED') AS held,
              (SELECT count(*)::int FROM queue_turns t WHERE t.event_id = e.id AND t.status = 'ESPERANDO') AS waiting,
-             q.credit, extract(epoch FROM clock_timestamp() - q.ticked_at)::float8 AS elapsed, q.moved,
-             extract(epoch FROM clock_timestamp() - q.pushed_at)::float8 AS since_last_push, q.pushed_waiting
-      FROM queue_state q JOIN events e ON e.id = q.event_id
+             q.credit, extract(epoch FROM clock.now_at - q.ticked_at)::float8 AS elapsed, q.moved,
+             extract(epoch FROM clock.now_at - q.pushed_at)::float8 AS since_last_push, q.pushed_waiting
+      FROM queue_state q JOIN events e ON e.id = q.event_id CROSS JOIN clock
       WHERE q.moved OR EXISTS (SELECT 1 FROM queue_turns t WHERE t.event_id = q.event_id AND t.status = 'ESPERANDO')
       FOR UPDATE OF q`.execute(trx);
     return rows.map((r) => ({
@@ -136,6 +143,7 @@ export class QueueRepository {
       waiting: r.waiting,
       credit: r.credit,
       elapsed: Number.isFinite(r.elapsed) ? r.elapsed : 0,
+      now: r.now_at,
       moved: r.moved,
       sinceLastPush: Number.isFinite(r.since_last_push) ? r.since_last_push : Number.MAX_SAFE_INTEGER,
       pushedWaiting: r.pushed_waiting,
@@ -166,10 +174,12 @@ export class QueueRepository {
   async saveState(
     trx: Transaction<DB>,
     eventId: string,
-    state: { credit: number; moved: boolean; pushed: boolean; waiting: number; soldOut: boolean },
+    state: { now: string; credit: number; moved: boolean; pushed: boolean; waiting: number; soldOut: boolean },
   ): Promise<void> {
+    // ticked_at is the instant the credit was computed for, not the end of this tick: time spent
+    // admitting counts towards the next refill, so slow ticks do not slow the pace.
     await sql`
-      UPDATE queue_state SET credit = ${state.credit}, ticked_at = clock_timestamp(), moved = ${state.moved},
+      UPDATE queue_state SET credit = ${state.credit}, ticked_at = ${state.now}::timestamptz, moved = ${state.moved},
         sold_out = ${state.soldOut},
         pushed_at = CASE WHEN ${state.pushed} THEN clock_timestamp() ELSE pushed_at END,
         pushed_waiting = CASE WHEN ${state.pushed} THEN ${state.waiting} ELSE pushed_waiting END
