@@ -6,7 +6,7 @@
  * 2. Sales open: the service admits at QUEUE_ADMIT_PER_SECOND (BENCH_QUEUE_RATE, default 250, so
  *    admitting everyone takes 40 s; the production default is 50). The admission pace is measured from
  *    the turns' admission times in the database, against the setting.
- * 3. Every admitted buyer buys one ticket with its Queue-Token: BENCH_QUEUE_SOCKETS (2000) of them
+ * 3. Every admitted buyer buys one ticket with its Queue-Token: BENCH_QUEUE_SOCKETS (500) of them
  *    have a socket and buy on `queue:admitted`; the others play a page reload (their admission is
  *    seen in the database, `POST /api/events/:id/queue` gives the token). Purchase latency is that
  *    of `POST /api/orders` alone; all 10,000 must succeed and the ledger must balance. A 503 is
@@ -24,7 +24,7 @@ import { createAccounts, createEvent, ledger } from './scenarios';
 
 const buyersCount = Number(process.env.BENCH_QUEUE_BUYERS ?? 10_000);
 const rate = Number(process.env.BENCH_QUEUE_RATE ?? 250);
-const socketCount = Math.min(buyersCount, Number(process.env.BENCH_QUEUE_SOCKETS ?? 2000));
+const socketCount = Math.min(buyersCount, Number(process.env.BENCH_QUEUE_SOCKETS ?? 500));
 const poolSize = Number(process.env.DB_POOL_SIZE ?? 8);
 /** How long a socket buyer's admission may take to arrive before the bench reloads for it. */
 const SOCKET_GRACE_MS = 3000;
