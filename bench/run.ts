@@ -13,11 +13,13 @@
  * BENCH_EXPIRY_HOLDS (10000); BENCH_CPU_ROUNDS (3), BENCH_CPU_RESERVATIONS (5000) and
  * BENCH_CPU_REJECTIONS (10000) requests per round. The default run takes about four minutes.
  * BENCH_ONLY=checkin runs only the check-in scenarios (doors opening; a re-scan rush of one ticket).
+ * BENCH_ONLY=queue runs only the virtual queue (10,000 queued buyers; see bench/queue.ts).
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { checkinRows, checkinScenarios } from './checkin';
+import { queueBench, queueRows } from './queue';
 import { benchDatabase, ROOT, startServer, TICKET_SIGNING_SECRET } from './setup';
 import { buildRef } from './build-ref';
 import { cpuSettings, cpuTable, runCpuRounds, startSide, type Side } from './cpu';
@@ -58,6 +60,12 @@ const TARGETS = {
 
 async function main() {
   const log = (line: string) => process.stdout.write(`${line}\n`);
+  if (process.env.BENCH_ONLY === 'queue') {
+    // Prints, writes no results file (like BENCH_ONLY=checkin).
+    const rows = queueRows(await queueBench(log));
+    log(rows.map((cells) => `| ${cells.join(' | ')} |`).join('\n'));
+    return;
+  }
   const cpu = await cpuComparison(log);
   if (process.argv.includes('--cpu-only')) {
     await writeReport({ markdown: cpu.markdown, json: { date: new Date().toISOString(), cpu: cpu.json } }, log);

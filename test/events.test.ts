@@ -38,6 +38,7 @@ describe('POST /api/events', () => {
       precioBase: 49.99,
       organizadorId: organizer.id,
       maxPorComprador: null,
+      colaVirtual: false,
       categorias: [
         {
           id: expect.stringMatching(UUID),

@@ -44,7 +44,7 @@ export function orderRoutes(deps: {
       key = parsed.data;
     }
     try {
-      const { order, created } = await deps.orders.reserve(caller(req), body, key);
+      const { order, created } = await deps.orders.reserve(caller(req), body, key, req.get('Queue-Token'));
       deps.metrics.reservations.inc({ outcome: created ? 'created' : 'replayed' });
       // A replay answers exactly like the first request did.
       res.status(201).json(order);
