@@ -5,12 +5,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  // Two suites need something beyond Node.js; `.ci/run` provides both, and a fresh machine with
-  // only Node.js runs everything else: the Redis fan-out test (TEST_REDIS_URL) and the browser
+  // Some suites need something beyond Node.js; `.ci/run` provides both, and a fresh machine with
+  // only Node.js runs everything else: the Redis suites, `*redis.test.ts` (TEST_REDIS_URL) and the browser
   // tests (Debian's Chromium at /usr/bin/chromium, or CHROMIUM_PATH).
   testPathIgnorePatterns: [
     '/node_modules/',
-    ...(process.env.TEST_REDIS_URL ? [] : ['realtime-redis']),
+    ...(process.env.TEST_REDIS_URL ? [] : ['redis\\.test\\.ts$']),
     ...(fs.existsSync(process.env.CHROMIUM_PATH || '/usr/bin/chromium') ? [] : ['/e2e/']),
   ],
   transform: {

@@ -19,12 +19,15 @@
  *               WebSocket fan-out, mass expiry
  *   join-flood  the flash sale alone vs beside 20 sockets flooding join:event (BENCH_FLOOD_SOCKETS)
  *   checkin     the doors opening (distinct tickets) and a re-scan rush of one ticket
+ *   queue       10,000 buyers in one event's virtual queue (bench/queue.ts: BENCH_QUEUE_BUYERS,
+ *               BENCH_QUEUE_RATE, BENCH_QUEUE_SOCKETS)
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { checkinRows, checkinScenarios } from './checkin';
 import { joinFloodRows, joinFloodScenario } from './join-flood';
+import { queueBench, queueRows } from './queue';
 import { benchDatabase, ROOT, startServer, TICKET_SIGNING_SECRET } from './setup';
 import { buildRef } from './build-ref';
 import { cpuSettings, cpuTable, runCpuRounds, startSide, type Side } from './cpu';
@@ -64,7 +67,7 @@ const TARGETS = {
   memoryMb: 300,
 };
 
-const SCENARIOS = ['cpu', 'load', 'join-flood', 'checkin'] as const;
+const SCENARIOS = ['cpu', 'load', 'join-flood', 'checkin', 'queue'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** The scenarios this run measures: BENCH_ONLY's list (or `--cpu-only`), else all of them. */
@@ -87,11 +90,23 @@ async function main() {
   if (selected.has('load') || selected.has('join-flood') || selected.has('checkin')) {
     await serverScenarios(selected, results, log);
   }
+  // The virtual queue runs its own service (its own QUEUE_ADMIT_PER_SECOND) on its own database.
+  let queueMarkdown: string | undefined;
+  if (selected.has('queue')) {
+    const queue = await queueBench(log);
+    results.queue = queue;
+    queueMarkdown = [
+      '| virtual queue | result | detail |',
+      '| --- | --- | --- |',
+      ...queueRows(queue).map((cells) => `| ${cells.join(' | ')} |`),
+    ].join('\n');
+    log(queueMarkdown);
+  }
   const report = buildReport(results);
   await writeReport(
     {
-      markdown: [cpu?.markdown, report.markdown].filter(Boolean).join('\n\n'),
-      json: { ...report.json, cpu: cpu?.json },
+      markdown: [cpu?.markdown, report.markdown, queueMarkdown].filter(Boolean).join('\n\n'),
+      json: { ...report.json, cpu: cpu?.json, queue: results.queue },
     },
     log,
   );

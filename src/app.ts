@@ -39,6 +39,13 @@ import { createPaymentProvider } from './modules/payments/providers';
 import { PaymentRepository } from './modules/payments/payments.repository';
 import { paymentRoutes } from './modules/payments/payments.routes';
 import { PaymentService } from './modules/payments/payments.service';
+import { AdmissionTokens } from './modules/queue/admission-tokens';
+import { QueueRepository } from './modules/queue/queue.repository';
+import { queueRoutes } from './modules/queue/queue.routes';
+import { QueueService } from './modules/queue/queue.service';
+import { WaitlistRepository } from './modules/waitlist/waitlist.repository';
+import { waitlistRoutes } from './modules/waitlist/waitlist.routes';
+import { WaitlistService } from './modules/waitlist/waitlist.service';
 import type { Config } from './shared/config';
 import type { Database } from './shared/db/database';
 import type { DomainEvents } from './shared/domain-events';
@@ -94,7 +101,9 @@ export function createServices(deps: AppDeps) {
     config.payments.currency,
     deps.logger,
   );
-  const orders = new OrderService(db, orderRepository, stock, bus, config.orders, payments);
+  // Admission tokens of the virtual queue: checked in memory on the purchase path.
+  const admission = new AdmissionTokens(deps.jwtSecret);
+  const orders = new OrderService(db, orderRepository, stock, bus, config.orders, payments, admission);
   return {
     rateLimits,
     metrics: new Metrics(),
@@ -110,6 +119,9 @@ export function createServices(deps: AppDeps) {
     ticketRepository,
     tickets: new TicketService(ticketRepository, new SigningKeys(deps.pool, deps.ticketSigningSecret), devices, bus),
     payments,
+    admission,
+    queue: new QueueService(new QueueRepository(db), admission),
+    waitlist: new WaitlistService(db, new WaitlistRepository(db), config.orders),
     admin: new AdminService(new AdminRepository(db), events),
   };
 }
@@ -227,10 +239,12 @@ export function createHttpHandlers(deps: AppDeps, services: Services): { app: Ex
       devices: services.devices,
     }),
   );
+  app.use('/api', waitlistRoutes({ waitlist: services.waitlist, auth: services.authenticator }));
   app.use(
     '/api/events/:id/categories',
     categoryRoutes({ categories: services.categories, auth: services.authenticator }),
   );
+  app.use('/api/events', queueRoutes({ queue: services.queue, auth: services.authenticator }));
   app.use('/api/events', eventRoutes({ events: services.events, auth: services.authenticator }));
   app.use(
     '/api/auth',

@@ -13,6 +13,8 @@ import { DomainEvents } from './shared/domain-events';
 import type { Logger } from './shared/logger';
 import { ExpiryJob } from './modules/orders/expiry-job';
 import { PaymentRetryJob } from './modules/payments/payment-retry-job';
+import { AdmissionJob } from './modules/queue/admission-job';
+import { QueueRepository } from './modules/queue/queue.repository';
 import { RealtimeRepository } from './modules/realtime/realtime.repository';
 import { startRealtime, type Realtime } from './modules/realtime/realtime.server';
 
@@ -28,6 +30,7 @@ export interface RunningService {
   database: DatabaseHandle;
   bus: DomainEvents;
   expiryJob: ExpiryJob;
+  admissionJob: AdmissionJob;
   realtime: Realtime;
   /** Stops accepting, lets in-flight requests finish, then releases the database. Idempotent. */
   close(): Promise<void>;
@@ -112,6 +115,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   let services: Services;
   let port: number;
   let realtime: Realtime;
+  const queueReader = new QueueRepository(realtimeDatabase.db);
   try {
     await migrate(database.pool, logger);
     const deps = {
@@ -143,6 +147,7 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       repository: new RealtimeRepository(realtimeDatabase.db, config.lowStockThreshold),
       bus,
       checkinCounts: services.ticketRepository,
+      queuePositions: (eventId, userIds) => queueReader.positions(realtimeDatabase.db, eventId, userIds),
     });
   } catch (error) {
     server?.close();
@@ -158,6 +163,12 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
   expiryJob.start();
   const paymentRetryJob = new PaymentRetryJob(services.payments, logger, PAYMENT_RETRY_INTERVAL_MS);
   paymentRetryJob.start();
+  const admissionJob = new AdmissionJob(new QueueRepository(jobsDatabase.db), services.admission, bus, logger, {
+    db: jobsDatabase.db,
+    admitPerSecond: config.queue.admitPerSecond,
+    tokenTtlMs: config.queue.tokenTtlMs,
+  });
+  admissionJob.start();
   services.metrics.bind({
     db: database.db,
     pool: database.pool,
@@ -187,12 +198,24 @@ export async function startService(config: Config, logger: Logger): Promise<Runn
       logger.debug('shutdown: HTTP requests drained');
       await expiryJob.stop();
       await paymentRetryJob.stop();
-      logger.debug('shutdown: expiry and payment retry jobs stopped');
+      await admissionJob.stop();
+      logger.debug('shutdown: expiry, payment retry and queue admission jobs stopped');
       await releaseDatabase();
       logger.info('shutdown complete');
     })();
     return closing;
   };
 
-  return { url: `http://127.0.0.1:${port}`, port, services, app, database, bus, expiryJob, realtime, close };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    services,
+    app,
+    database,
+    bus,
+    expiryJob,
+    admissionJob,
+    realtime,
+    close,
+  };
 }

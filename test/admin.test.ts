@@ -2,13 +2,13 @@ import { sql } from 'kysely';
 import {
   createEvent,
   createUser,
-  unique,
-  type CategoryBody,
-  type CategorySpec,
+  createUsers,
   type EventBody,
   type OrderBody,
   type TestUser,
 } from './helpers/factories';
+import { cancel, confirm, line, reserve, sales, stats, type SalesDto, type StatsDto } from './helpers/api';
+import type { SalesCategoryDto } from '../src/modules/admin/admin.wire';
 import { startTestService, type TestService } from './helpers/service';
 import { expectError, UNKNOWN_ID } from './helpers/expect';
 
@@ -20,38 +20,16 @@ let buyer: TestUser;
 
 beforeAll(async () => {
   svc = await startTestService();
-  [organizer, otherOrganizer, admin, buyer] = await Promise.all([
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ADMIN'),
-    createUser(svc, 'COMPRADOR'),
+  [organizer, otherOrganizer, admin, buyer] = await createUsers(svc, [
+    'ORGANIZADOR',
+    'ORGANIZADOR',
+    'ADMIN',
+    'COMPRADOR',
   ]);
 });
 afterAll(() => svc.close());
 
 const STATUSES = ['PENDING', 'RESERVED', 'CONFIRMED', 'CANCELLED', 'EXPIRED'] as const;
-
-interface Stats {
-  usuarios: { total: number; porRol: Record<string, number> };
-  eventos: { total: number; proximos: number };
-  ordenes: { total: number; porEstado: Record<string, number> };
-  ticketsVendidos: number;
-  ingresos: number;
-}
-interface CategorySales {
-  categoriaId: string;
-  nombre: string;
-  cantidadTotal: number;
-  vendidas: number;
-  reservadas: number;
-  disponibles: number;
-  ingresos: number;
-}
-interface Sales {
-  eventoId: string;
-  categorias: CategorySales[];
-  totales: { vendidas: number; reservadas: number; disponibles: number; ingresos: number };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -62,47 +40,10 @@ const get = (user: TestUser | undefined, path: string) => {
   return user ? req.set(user.auth) : req;
 };
 
-const newEvent = (categorias?: CategorySpec[], owner: TestUser = organizer) => createEvent(svc, owner, {}, categorias);
-const line = (category: CategoryBody, cantidad: number) => ({ categoriaId: category.id, cantidad });
-
-async function reserve(user: TestUser, event: EventBody, lines: { categoriaId: string; cantidad: number }[]) {
-  const res = await svc.api().post('/api/orders').set(user.auth).send({ eventoId: event.id, tickets: lines });
-  if (res.status !== 201) throw new Error(`reserve failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as OrderBody;
-}
-
-async function confirm(user: TestUser, order: OrderBody) {
-  const res = await svc
-    .api()
-    .put(`/api/orders/${order.id}/confirm`)
-    .set(user.auth)
-    .send({ metodoPago: 'tarjeta', transactionId: unique('tx') });
-  if (res.status !== 200) throw new Error(`confirm failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as OrderBody;
-}
-
-async function cancel(user: TestUser, order: OrderBody) {
-  const res = await svc.api().put(`/api/orders/${order.id}/cancel`).set(user.auth).send();
-  if (res.status !== 200) throw new Error(`cancel failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as OrderBody;
-}
-
 async function adminOrders(query: Record<string, string | number>) {
   const res = await get(admin, '/api/admin/orders').query(query);
   expect(res.status).toBe(200);
   return res.body as { data: OrderBody[]; page: number; limit: number; total: number };
-}
-
-async function stats(): Promise<Stats> {
-  const res = await get(admin, '/api/admin/stats');
-  expect(res.status).toBe(200);
-  return res.body as Stats;
-}
-
-async function sales(eventId: string, user: TestUser = admin): Promise<Sales> {
-  const res = await get(user, `/api/admin/events/${eventId}/sales`);
-  expect(res.status).toBe(200);
-  return res.body as Sales;
 }
 
 const cents = (amount: number) => Math.round(amount * 100);
@@ -124,18 +65,18 @@ describe('GET /api/admin/orders', () => {
 
   beforeAll(async () => {
     [e1, e2, u1, u2] = await Promise.all([
-      newEvent(),
-      newEvent(),
+      createEvent(svc, organizer),
+      createEvent(svc, organizer),
       createUser(svc, 'COMPRADOR'),
       createUser(svc, 'COMPRADOR'),
     ]);
-    u1AtE1 = await reserve(u1, e1, [line(e1.categorias[0]!, 1)]);
-    u1AtE2 = await reserve(u1, e2, [line(e2.categorias[0]!, 2)]);
-    await confirm(u1, u1AtE2);
-    u2AtE1 = await reserve(u2, e1, [line(e1.categorias[1]!, 1)]);
-    await cancel(u2, u2AtE1);
-    u1AtE1Again = await reserve(u1, e1, [line(e1.categorias[1]!, 3)]);
-    await confirm(u1, u1AtE1Again);
+    u1AtE1 = await reserve(svc, u1, e1.id, [line(e1.categorias[0]!, 1)]);
+    u1AtE2 = await reserve(svc, u1, e2.id, [line(e2.categorias[0]!, 2)]);
+    await confirm(svc, u1, u1AtE2.id);
+    u2AtE1 = await reserve(svc, u2, e1.id, [line(e1.categorias[1]!, 1)]);
+    await cancel(svc, u2, u2AtE1.id);
+    u1AtE1Again = await reserve(svc, u1, e1.id, [line(e1.categorias[1]!, 3)]);
+    await confirm(svc, u1, u1AtE1Again.id);
   });
 
   const ids = (page: { data: OrderBody[] }) => page.data.map((o) => o.id);
@@ -239,7 +180,7 @@ describe('GET /api/admin/stats', () => {
   });
 
   it('answers the contract shape with consistent totals', async () => {
-    const s = await stats();
+    const s = await stats(svc, admin);
     expect(Object.keys(s).sort()).toEqual(['eventos', 'ingresos', 'ordenes', 'ticketsVendidos', 'usuarios']);
     expect(Object.keys(s.usuarios).sort()).toEqual(['porRol', 'total']);
     expect(Object.keys(s.usuarios.porRol).sort()).toEqual(['ADMIN', 'COMPRADOR', 'ORGANIZADOR']);
@@ -262,7 +203,7 @@ describe('GET /api/admin/stats', () => {
   });
 
   it('grows by exactly one confirmed purchase: tickets, money and CONFIRMED count', async () => {
-    const event = await newEvent([
+    const event = await createEvent(svc, organizer, {}, [
       { nombre: 'Normal', precio: 12.5, cantidadTotal: 50 },
       { nombre: 'Simbolica', precio: 0.1, cantidadTotal: 50 },
     ]);
@@ -270,18 +211,18 @@ describe('GET /api/admin/stats', () => {
 
     // Other test files share the database and may change orders at the same moment; an attempt
     // counts only when, by porEstado, nothing but our purchase changed between the two reads.
-    const quiet = (before: Stats, after: Stats) =>
+    const quiet = (before: StatsDto, after: StatsDto) =>
       after.ordenes.total - before.ordenes.total === 1 &&
       STATUSES.every(
         (st) => after.ordenes.porEstado[st]! - before.ordenes.porEstado[st]! === (st === 'CONFIRMED' ? 1 : 0),
       );
-    let measured: { before: Stats; after: Stats } | undefined;
-    const attempts: { before: Stats; after: Stats }[] = [];
+    let measured: { before: StatsDto; after: StatsDto } | undefined;
+    const attempts: { before: StatsDto; after: StatsDto }[] = [];
     for (let attempt = 0; attempt < 8 && !measured; attempt++) {
-      const before = await stats();
-      const order = await reserve(buyer, event, [line(normal, 3), line(simbolica, 3)]);
-      await confirm(buyer, order);
-      const after = await stats();
+      const before = await stats(svc, admin);
+      const order = await reserve(svc, buyer, event.id, [line(normal, 3), line(simbolica, 3)]);
+      await confirm(svc, buyer, order.id);
+      const after = await stats(svc, admin);
       attempts.push({ before, after });
       if (quiet(before, after)) measured = { before, after };
     }
@@ -295,11 +236,11 @@ describe('GET /api/admin/stats', () => {
   });
 
   it('counts a reservation as RESERVED, and neither as sold nor as money', async () => {
-    const event = await newEvent([{ precio: 99, cantidadTotal: 50 }]);
+    const event = await createEvent(svc, organizer, {}, [{ precio: 99, cantidadTotal: 50 }]);
     for (let attempt = 0; attempt < 8; attempt++) {
-      const before = await stats();
-      await reserve(buyer, event, [line(event.categorias[0]!, 2)]);
-      const after = await stats();
+      const before = await stats(svc, admin);
+      await reserve(svc, buyer, event.id, [line(event.categorias[0]!, 2)]);
+      const after = await stats(svc, admin);
       const changed = STATUSES.filter((st) => after.ordenes.porEstado[st] !== before.ordenes.porEstado[st]);
       if (after.ordenes.total - before.ordenes.total !== 1 || changed.length !== 1) continue; // someone else moved
       expect(changed).toEqual(['RESERVED']);
@@ -317,7 +258,7 @@ describe('GET /api/admin/stats', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('GET /api/admin/events/:id/sales', () => {
-  const expectInvariant = (report: Sales) => {
+  const expectInvariant = (report: SalesDto) => {
     for (const c of report.categorias) {
       expect({ id: c.categoriaId, sum: c.vendidas + c.reservadas + c.disponibles }).toEqual({
         id: c.categoriaId,
@@ -327,14 +268,14 @@ describe('GET /api/admin/events/:id/sales', () => {
   };
 
   it('answers the contract shape; an event without orders has everything available', async () => {
-    const event = await newEvent([
+    const event = await createEvent(svc, organizer, {}, [
       { nombre: 'A', precio: 10, cantidadTotal: 30 },
       { nombre: 'B', precio: 20, cantidadTotal: 70 },
     ]);
-    const report = await sales(event.id);
+    const report = await sales(svc, admin, event.id);
     expect(Object.keys(report).sort()).toEqual(['categorias', 'eventoId', 'totales']);
     expect(report.eventoId).toBe(event.id);
-    const byId = (a: CategorySales, b: CategorySales) => a.categoriaId.localeCompare(b.categoriaId);
+    const byId = (a: SalesCategoryDto, b: SalesCategoryDto) => a.categoriaId.localeCompare(b.categoriaId);
     expect([...report.categorias].sort(byId)).toEqual(
       [
         {
@@ -361,7 +302,7 @@ describe('GET /api/admin/events/:id/sales', () => {
   });
 
   it('lets an ADMIN and the event organizer read it; 403 for another organizer and for a buyer; 401 without token', async () => {
-    const event = await newEvent();
+    const event = await createEvent(svc, organizer);
     expect((await get(admin, `/api/admin/events/${event.id}/sales`)).status).toBe(200);
     expect((await get(organizer, `/api/admin/events/${event.id}/sales`)).status).toBe(200);
     expectError(await get(otherOrganizer, `/api/admin/events/${event.id}/sales`), 403, 'FORBIDDEN');
@@ -376,14 +317,14 @@ describe('GET /api/admin/events/:id/sales', () => {
   });
 
   it('counts exact money: 3 × 12.50 + 3 × 0.10 confirmed → 37.8', async () => {
-    const event = await newEvent([
+    const event = await createEvent(svc, organizer, {}, [
       { nombre: 'Normal', precio: 12.5, cantidadTotal: 10 },
       { nombre: 'Simbolica', precio: 0.1, cantidadTotal: 10 },
     ]);
     const [normal, simbolica] = [event.categorias[0]!, event.categorias[1]!];
-    await confirm(buyer, await reserve(buyer, event, [line(normal, 3), line(simbolica, 3)]));
+    await confirm(svc, buyer, (await reserve(svc, buyer, event.id, [line(normal, 3), line(simbolica, 3)])).id);
 
-    const report = await sales(event.id);
+    const report = await sales(svc, admin, event.id);
     const byId = Object.fromEntries(report.categorias.map((c) => [c.categoriaId, c]));
     expect(byId[normal.id]).toMatchObject({ vendidas: 3, ingresos: 37.5 });
     expect(byId[simbolica.id]).toMatchObject({ vendidas: 3, ingresos: 0.3 });
@@ -392,7 +333,7 @@ describe('GET /api/admin/events/:id/sales', () => {
   });
 
   it('reports vendidas, reservadas, disponibles and ingresos after confirmed, held, cancelled and expired orders', async () => {
-    const event = await newEvent([
+    const event = await createEvent(svc, organizer, {}, [
       { nombre: 'A', precio: 12.5, cantidadTotal: 20 },
       { nombre: 'B', precio: 0.1, cantidadTotal: 10 },
       { nombre: 'C', precio: 30, cantidadTotal: 5 },
@@ -400,20 +341,20 @@ describe('GET /api/admin/events/:id/sales', () => {
     const [a, b, c] = [event.categorias[0]!, event.categorias[1]!, event.categorias[2]!];
     const other = await createUser(svc, 'COMPRADOR');
 
-    await confirm(buyer, await reserve(buyer, event, [line(a, 3), line(b, 3)])); // sold A3 B3
-    await confirm(other, await reserve(other, event, [line(c, 1)])); // sold C1
-    await reserve(other, event, [line(a, 2)]); // held A2
-    await cancel(other, await reserve(other, event, [line(b, 4)])); // nothing
-    const soldThenCancelled = await reserve(buyer, event, [line(c, 2)]);
-    await confirm(buyer, soldThenCancelled);
-    await cancel(buyer, soldThenCancelled); // nothing
-    const expired = await reserve(buyer, event, [line(a, 1)]);
+    await confirm(svc, buyer, (await reserve(svc, buyer, event.id, [line(a, 3), line(b, 3)])).id); // sold A3 B3
+    await confirm(svc, other, (await reserve(svc, other, event.id, [line(c, 1)])).id); // sold C1
+    await reserve(svc, other, event.id, [line(a, 2)]); // held A2
+    await cancel(svc, other, (await reserve(svc, other, event.id, [line(b, 4)])).id); // nothing
+    const soldThenCancelled = await reserve(svc, buyer, event.id, [line(c, 2)]);
+    await confirm(svc, buyer, soldThenCancelled.id);
+    await cancel(svc, buyer, soldThenCancelled.id); // nothing
+    const expired = await reserve(svc, buyer, event.id, [line(a, 1)]);
     await sql`UPDATE orders SET expires_at = now() - interval '1 minute' WHERE id = ${expired.id}`.execute(
       svc.database.db,
     );
     await svc.expiryJob.runOnce(); // nothing
 
-    const report = await sales(event.id, organizer);
+    const report = await sales(svc, organizer, event.id);
     const byId = Object.fromEntries(report.categorias.map((cat) => [cat.categoriaId, cat]));
     expect(report.categorias).toHaveLength(3);
     expect(byId[a.id]).toEqual({
@@ -447,7 +388,7 @@ describe('GET /api/admin/events/:id/sales', () => {
     expectInvariant(report);
 
     // The admin sees the same report, and disponibles matches what buyers see on the event.
-    expect(await sales(event.id, admin)).toEqual(report);
+    expect(await sales(svc, admin, event.id)).toEqual(report);
     const shown = (await svc.api().get(`/api/events/${event.id}`)).body as EventBody;
     for (const cat of shown.categorias) expect(byId[cat.id]!.disponibles).toBe(cat.disponible);
   });
@@ -456,7 +397,7 @@ describe('GET /api/admin/events/:id/sales', () => {
 describe('GET /api/admin/orders/:id/history', () => {
   it('tells support staff who moved the order from which state to which, and when', async () => {
     const who = buyer;
-    const event = await newEvent([{ cantidadTotal: 10 }]);
+    const event = await createEvent(svc, organizer, {}, [{ cantidadTotal: 10 }]);
     const order = await svc
       .api()
       .post('/api/orders')

@@ -1,8 +1,8 @@
 import jwt from 'jsonwebtoken';
-import type { Response } from 'supertest';
 import { createUser, uniqueEmail } from './helpers/factories';
+import { postRawJson } from './helpers/api';
 import { startTestService, TEST_JWT_SECRET, type TestService } from './helpers/service';
-import { expectError, UUID, ISO_UTC } from './helpers/expect';
+import { expectError, expectValidationError, UUID, ISO_UTC } from './helpers/expect';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -11,17 +11,6 @@ beforeAll(async () => {
 afterAll(() => svc.close());
 
 const PASSWORD = 'Secret123';
-
-/** The contract's error envelope: `{ error: { code, message, details? } }` and nothing else. */
-/** 400 VALIDATION_ERROR with one `details` entry (carrying a `path`) for each expected field. */
-function expectValidationError(res: Response, paths: string[]) {
-  expectError(res, 400, 'VALIDATION_ERROR');
-  const details = res.body.error.details as { path: unknown }[];
-  expect(Array.isArray(details)).toBe(true);
-  expect(details.length).toBeGreaterThan(0);
-  for (const d of details) expect(typeof d.path).toBe('string');
-  expect(details.map((d) => d.path)).toEqual(expect.arrayContaining(paths));
-}
 
 function expectUser(user: unknown, expected: { nombre: string; email: string; role: string }) {
   expect(user).toEqual({
@@ -50,7 +39,6 @@ const profile = (authorization?: string) => {
   const req = svc.api().get('/api/auth/profile');
   return authorization === undefined ? req : req.set('Authorization', authorization);
 };
-const postJson = (path: string, raw: string) => svc.api().post(path).set('Content-Type', 'application/json').send(raw);
 
 const storedHash = async (email: string) =>
   (
@@ -167,11 +155,11 @@ describe('POST /api/auth/register', () => {
       ['a JSON number', '42'],
       ['JSON null', 'null'],
     ])('rejects %s as body with 400 VALIDATION_ERROR', async (_label, raw) => {
-      expectError(await postJson('/api/auth/register', raw), 400, 'VALIDATION_ERROR');
+      expectError(await postRawJson(svc, '/api/auth/register', raw), 400, 'VALIDATION_ERROR');
     });
 
     it('rejects malformed JSON with 400 VALIDATION_ERROR', async () => {
-      expectError(await postJson('/api/auth/register', '{"nombre": "Ana", "email":'), 400, 'VALIDATION_ERROR');
+      expectError(await postRawJson(svc, '/api/auth/register', '{"nombre": "Ana", "email":'), 400, 'VALIDATION_ERROR');
     });
   });
 });

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
-import type { Response } from 'supertest';
-import { createEvent, createUser, type CategoryBody, type EventBody, type TestUser } from './helpers/factories';
+import { createEvent, createUsers, type CategoryBody, type EventBody, type TestUser } from './helpers/factories';
 import { startTestService, type TestService } from './helpers/service';
-import { expectError, UUID, UNKNOWN_ID } from './helpers/expect';
+import { expectError, expectValidationError, UUID, UNKNOWN_ID } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -12,23 +11,14 @@ let buyer: TestUser;
 
 beforeAll(async () => {
   svc = await startTestService();
-  [organizer, otherOrganizer, admin, buyer] = await Promise.all([
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'ADMIN'),
-    createUser(svc, 'COMPRADOR'),
+  [organizer, otherOrganizer, admin, buyer] = await createUsers(svc, [
+    'ORGANIZADOR',
+    'ORGANIZADOR',
+    'ADMIN',
+    'COMPRADOR',
   ]);
 });
 afterAll(() => svc.close());
-
-function expectValidationError(res: Response, paths: string[] = []) {
-  expectError(res, 400, 'VALIDATION_ERROR');
-  const details = res.body.error.details as { path: unknown }[];
-  expect(Array.isArray(details)).toBe(true);
-  expect(details.length).toBeGreaterThan(0);
-  for (const d of details) expect(typeof d.path).toBe('string');
-  expect(details.map((d) => d.path)).toEqual(expect.arrayContaining(paths));
-}
 
 const categoriesPath = (eventId: string) => `/api/events/${eventId}/categories`;
 const listCategories = (eventId: string) => svc.api().get(categoriesPath(eventId));

@@ -1,7 +1,8 @@
 import { createEvent, createUser, type EventBody, type TestUser } from './helpers/factories';
 import { call } from './helpers/http';
 import { startTestService, type TestService } from './helpers/service';
-import { closeAllSockets, collect, connect, eventually, request } from './helpers/sockets';
+import { closeAllSockets, collect, connect, request } from './helpers/sockets';
+import { eventually } from './helpers/wait';
 import { buyConfirmed, scan, ticketsOf } from './helpers/tickets';
 
 let svc: TestService;

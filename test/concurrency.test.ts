@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { createEvent, createUser, type EventBody, type TestUser } from './helpers/factories';
+import { placeOrder } from './helpers/api';
 import { call } from './helpers/http';
 import { expectStockInvariants, ledger } from './helpers/invariants';
 import { startTestService, type TestService } from './helpers/service';
@@ -29,9 +30,6 @@ beforeAll(async () => {
 afterAll(() => svc.close());
 
 const buyer = (i: number) => buyers[i % buyers.length]!;
-const reserve = (user: TestUser, body: unknown, headers: Record<string, string> = {}) =>
-  call(svc.url, 'POST', '/api/orders', { token: user.token, body, headers });
-
 function ticketsIn(responses: { status: number; body: any }[], categoryId: string): number {
   return responses
     .filter((r) => r.status === 201)
@@ -46,7 +44,7 @@ describe('flash sale', () => {
     const hot = event.categorias[0]!;
     const responses = await Promise.all(
       Array.from({ length: 400 }, (_, i) =>
-        reserve(buyer(i), { eventoId: event.id, tickets: [{ categoriaId: hot.id, cantidad: 1 + (i % 3) }] }),
+        placeOrder(svc, buyer(i), { eventoId: event.id, tickets: [{ categoriaId: hot.id, cantidad: 1 + (i % 3) }] }),
       ),
     );
 
@@ -83,7 +81,7 @@ describe('flash sale', () => {
                   { categoriaId: a.id, cantidad: 1 },
                 ]
               : [{ categoriaId: a.id, cantidad: 3 }];
-        return reserve(buyer(i), { eventoId: event.id, tickets });
+        return placeOrder(svc, buyer(i), { eventoId: event.id, tickets });
       }),
     );
     expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true);
@@ -104,11 +102,14 @@ describe('flash sale', () => {
   it('answers a sold-out category with 409 for everyone and keeps the ledger balanced', async () => {
     const event = await createEvent(svc, organizer, {}, [{ nombre: 'Tiny', cantidadTotal: 5 }]);
     const tiny = event.categorias[0]!;
-    const first = await reserve(buyer(0), { eventoId: event.id, tickets: [{ categoriaId: tiny.id, cantidad: 5 }] });
+    const first = await placeOrder(svc, buyer(0), {
+      eventoId: event.id,
+      tickets: [{ categoriaId: tiny.id, cantidad: 5 }],
+    });
     expect(first.status).toBe(201);
     const responses = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        reserve(buyer(i), { eventoId: event.id, tickets: [{ categoriaId: tiny.id, cantidad: 1 }] }),
+        placeOrder(svc, buyer(i), { eventoId: event.id, tickets: [{ categoriaId: tiny.id, cantidad: 1 }] }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(100).fill(409));
@@ -122,7 +123,7 @@ describe('races on one order', () => {
     const event = await createEvent(svc, organizer, {}, [{ cantidadTotal: 50 }]);
     const cat = event.categorias[0]!;
     const owner = buyer(1);
-    const order = await reserve(owner, { eventoId: event.id, tickets: [{ categoriaId: cat.id, cantidad: 4 }] });
+    const order = await placeOrder(svc, owner, { eventoId: event.id, tickets: [{ categoriaId: cat.id, cantidad: 4 }] });
     expect(order.status).toBe(201);
 
     const responses = await Promise.all(
@@ -143,7 +144,7 @@ describe('races on one order', () => {
     const owner = buyer(2);
     const body = { eventoId: event.id, tickets: [{ categoriaId: cat.id, cantidad: 3 }] };
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => reserve(owner, body, { 'Idempotency-Key': `race-${event.id}` })),
+      Array.from({ length: 20 }, () => placeOrder(svc, owner, body, { 'Idempotency-Key': `race-${event.id}` })),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
     const ids = new Set(responses.map((r) => r.body.id));
@@ -162,10 +163,12 @@ describe('races on one order', () => {
     const cat = event.categorias[0]!;
     const holds = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        reserve(buyer(i), { eventoId: event.id, tickets: [{ categoriaId: cat.id, cantidad: 2 }] }).then((r) => ({
-          user: buyer(i),
-          id: r.body.id as string,
-        })),
+        placeOrder(svc, buyer(i), { eventoId: event.id, tickets: [{ categoriaId: cat.id, cantidad: 2 }] }).then(
+          (r) => ({
+            user: buyer(i),
+            id: r.body.id as string,
+          }),
+        ),
       ),
     );
     // Every hold runs out within the next ~60 ms, while confirmations and the job race for it.
@@ -227,7 +230,7 @@ describe('deleting events during a sale', () => {
       events.map(async (event) => {
         const [a, b] = event.categorias as [EventBody['categorias'][0], EventBody['categorias'][0]];
         const purchases = Array.from({ length: 30 }, (_, i) =>
-          reserve(buyer(i), {
+          placeOrder(svc, buyer(i), {
             eventoId: event.id,
             tickets: [
               { categoriaId: a.id, cantidad: 1 },
@@ -259,7 +262,7 @@ describe('capacity edits during a sale', () => {
     const cat = event.categorias[0]!;
     const purchases = Promise.all(
       Array.from({ length: 150 }, (_, i) =>
-        reserve(buyer(i), { eventoId: event.id, tickets: [{ categoriaId: cat.id, cantidad: 1 }] }),
+        placeOrder(svc, buyer(i), { eventoId: event.id, tickets: [{ categoriaId: cat.id, cantidad: 1 }] }),
       ),
     );
     const edits = Promise.all(

@@ -27,8 +27,9 @@ it('keeps every confirmed order and a balanced ledger when the process is killed
   const event = await createEvent(svc, organizer, {}, [{ nombre: 'Crash', cantidadTotal: 150 }]);
   const category = event.categorias[0]!;
 
-  // 1.2 s holds, so what the crash leaves RESERVED expires soon after the restart.
-  const first = await spawnService({ ORDER_RESERVATION_TIMEOUT_MINUTES: '0.02' });
+  // 6 s holds: long enough that a loaded machine still confirms the 25 orders before the kill,
+  // short enough that what the crash leaves RESERVED expires soon after the restart.
+  const first = await spawnService({ ORDER_RESERVATION_TIMEOUT_MINUTES: '0.1' });
   processes.push(first);
 
   const confirmed = new Map<string, string>(); // order id -> transactionId answered 200

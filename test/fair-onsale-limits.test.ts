@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { createEvent, createUser, eventBody, unique, type EventBody, type TestUser } from './helpers/factories';
-import { call } from './helpers/http';
+import { createEvent, createUser, eventBody, type EventBody, type TestUser } from './helpers/factories';
+import { confirm, eventOf, placeOrder, putCancel } from './helpers/api';
 import { expectError } from './helpers/expect';
 import { expectStockInvariants } from './helpers/invariants';
 import { startTestService, type TestService } from './helpers/service';
@@ -15,27 +15,14 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-type Line = { categoriaId: string; cantidad: number };
-const order = (user: TestUser, eventId: string, tickets: Line[]) =>
-  call(svc.url, 'POST', '/api/orders', { token: user.token, body: { eventoId: eventId, tickets } });
-const getEvent = async (id: string) =>
-  (await svc.api().get(`/api/events/${id}`)).body as EventBody & Record<string, any>;
 const inMinutes = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
-
-async function confirm(user: TestUser, orderId: string) {
-  const res = await call(svc.url, 'PUT', `/api/orders/${orderId}/confirm`, {
-    token: user.token,
-    body: { metodoPago: 'tarjeta', transactionId: unique('tx') },
-  });
-  expect(res.status).toBe(200);
-}
 
 describe('maxPorComprador on the event', () => {
   it('is set on create, shown, changed and cleared on update, and validated', async () => {
     const limited = await createEvent(svc, organizer, { maxPorComprador: 4 });
-    expect((await getEvent(limited.id)).maxPorComprador).toBe(4);
+    expect((await eventOf(svc, limited.id)).maxPorComprador).toBe(4);
     const open = await createEvent(svc, organizer);
-    expect((await getEvent(open.id)).maxPorComprador).toBeNull();
+    expect((await eventOf(svc, open.id)).maxPorComprador).toBeNull();
 
     const changed = await svc.api().put(`/api/events/${limited.id}`).set(organizer.auth).send({ maxPorComprador: 2 });
     expect(changed.status).toBe(200);
@@ -68,7 +55,9 @@ describe('per-buyer limit', () => {
     const category = event.categorias[0]!;
     const buyer = await createUser(svc);
     const responses = await Promise.all(
-      Array.from({ length: 40 }, () => order(buyer, event.id, [{ categoriaId: category.id, cantidad: 2 }])),
+      Array.from({ length: 40 }, () =>
+        placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 2 }] }),
+      ),
     );
     expect(responses.filter((r) => r.status === 201)).toHaveLength(3);
     const refused = responses.filter((r) => r.status !== 201);
@@ -82,7 +71,10 @@ describe('per-buyer limit', () => {
 
     // Another buyer is not affected by the first one's limit.
     const other = await createUser(svc);
-    expect((await order(other, event.id, [{ categoriaId: category.id, cantidad: 6 }])).status).toBe(201);
+    expect(
+      (await placeOrder(svc, other, { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 6 }] }))
+        .status,
+    ).toBe(201);
   });
 
   it('counts live holds and confirmed tickets across categories and orders, not cancelled or overdue holds', async () => {
@@ -90,46 +82,62 @@ describe('per-buyer limit', () => {
     const [a, b] = event.categorias as [EventBody['categorias'][0], EventBody['categorias'][0]];
     const buyer = await createUser(svc);
 
-    const first = await order(buyer, event.id, [
-      { categoriaId: a.id, cantidad: 1 },
-      { categoriaId: b.id, cantidad: 1 },
-    ]);
+    const first = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [
+        { categoriaId: a.id, cantidad: 1 },
+        { categoriaId: b.id, cantidad: 1 },
+      ],
+    });
     expect(first.status).toBe(201);
-    await confirm(buyer, first.body.id);
-    const second = await order(buyer, event.id, [{ categoriaId: b.id, cantidad: 2 }]);
+    await confirm(svc, buyer, first.body.id);
+    const second = await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: b.id, cantidad: 2 }] });
     expect(second.status).toBe(201);
 
-    const fifth = await order(buyer, event.id, [{ categoriaId: a.id, cantidad: 1 }]);
+    const fifth = await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: a.id, cantidad: 1 }] });
     expectError(fifth, 409, 'LIMIT_EXCEEDED');
     expect(fifth.body.error.details).toEqual({ maxPorComprador: 4, actuales: 4, solicitadas: 1 });
     // Nothing of the refused order left the stock.
     await expectStockInvariants(svc.database.db, event.id);
 
     // A cancelled hold gives its room back.
-    expect((await call(svc.url, 'PUT', `/api/orders/${second.body.id}/cancel`, { token: buyer.token })).status).toBe(
-      200,
-    );
-    const third = await order(buyer, event.id, [{ categoriaId: a.id, cantidad: 2 }]);
+    expect((await putCancel(svc, buyer, second.body.id)).status).toBe(200);
+    const third = await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: a.id, cantidad: 2 }] });
     expect(third.status).toBe(201);
-    expectError(await order(buyer, event.id, [{ categoriaId: a.id, cantidad: 1 }]), 409, 'LIMIT_EXCEEDED');
+    expectError(
+      await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: a.id, cantidad: 1 }] }),
+      409,
+      'LIMIT_EXCEEDED',
+    );
 
     // A hold past its deadline (by the database clock) can no longer be confirmed: it stops counting.
     await sql`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ${third.body.id}`.execute(
       svc.database.db,
     );
-    expect((await order(buyer, event.id, [{ categoriaId: b.id, cantidad: 2 }])).status).toBe(201);
+    expect(
+      (await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: b.id, cantidad: 2 }] })).status,
+    ).toBe(201);
   });
 
   it('applies a limit lowered later to new orders only, and none once cleared', async () => {
     const event = await createEvent(svc, organizer, { maxPorComprador: 10 }, [{}]);
     const category = event.categorias[0]!;
     const buyer = await createUser(svc);
-    expect((await order(buyer, event.id, [{ categoriaId: category.id, cantidad: 5 }])).status).toBe(201);
+    expect(
+      (await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 5 }] }))
+        .status,
+    ).toBe(201);
     await svc.api().put(`/api/events/${event.id}`).set(organizer.auth).send({ maxPorComprador: 3 }).expect(200);
-    const refused = await order(buyer, event.id, [{ categoriaId: category.id, cantidad: 1 }]);
+    const refused = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: category.id, cantidad: 1 }],
+    });
     expect(refused.body.error.details).toEqual({ maxPorComprador: 3, actuales: 5, solicitadas: 1 });
     await svc.api().put(`/api/events/${event.id}`).set(organizer.auth).send({ maxPorComprador: null }).expect(200);
-    expect((await order(buyer, event.id, [{ categoriaId: category.id, cantidad: 10 }])).status).toBe(201);
+    expect(
+      (await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 10 }] }))
+        .status,
+    ).toBe(201);
   });
 
   it('keeps every buyer within the limit when many buyers each send parallel orders', async () => {
@@ -142,7 +150,10 @@ describe('per-buyer limit', () => {
     await Promise.all(
       buyers.flatMap((buyer, i) =>
         Array.from({ length: 6 }, (_, j) =>
-          order(buyer, event.id, [{ categoriaId: ids[(i + j) % 2]!, cantidad: 1 + (j % 2) }]),
+          placeOrder(svc, buyer, {
+            eventoId: event.id,
+            tickets: [{ categoriaId: ids[(i + j) % 2]!, cantidad: 1 + (j % 2) }],
+          }),
         ),
       ),
     );
@@ -167,7 +178,7 @@ describe('sales windows', () => {
       .send({ nombre: 'Later', precio: 10, cantidadTotal: 10, ventaInicio: start, ventaFin: end });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ ventaInicio: start, ventaFin: end });
-    const shown = await getEvent(event.id);
+    const shown = await eventOf(svc, event.id);
     expect(shown.categorias.map((c: any) => [c.ventaInicio, c.ventaFin])).toEqual([
       [null, null],
       [start, end],
@@ -214,7 +225,10 @@ describe('sales windows', () => {
       .set(organizer.auth)
       .send({ nombre: 'Soon', precio: 10, cantidadTotal: 10, ventaInicio: opens });
     const buyer = await createUser(svc);
-    const early = await order(buyer, event.id, [{ categoriaId: cat.body.id, cantidad: 1 }]);
+    const early = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: cat.body.id, cantidad: 1 }],
+    });
     expectError(early, 409, 'SALES_CLOSED');
     expect(early.body.error.details).toEqual([{ categoriaId: cat.body.id, ventaInicio: opens, ventaFin: null }]);
     expect(early.body.error.message).toContain(opens);
@@ -224,16 +238,25 @@ describe('sales windows', () => {
     await sql`UPDATE ticket_categories SET sales_start = now() - interval '1 millisecond' WHERE id = ${cat.body.id}`.execute(
       svc.database.db,
     );
-    expect((await order(buyer, event.id, [{ categoriaId: cat.body.id, cantidad: 1 }])).status).toBe(201);
+    expect(
+      (await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: cat.body.id, cantidad: 1 }] }))
+        .status,
+    ).toBe(201);
   });
 
   it('refuses a reservation after the closing, even of a category this instance saw sold out', async () => {
     const event = await createEvent(svc, organizer, {}, [{ nombre: 'Open', cantidadTotal: 2 }, { nombre: 'Other' }]);
     const [open, other] = event.categorias as [EventBody['categorias'][0], EventBody['categorias'][0]];
     const buyer = await createUser(svc);
-    expect((await order(buyer, event.id, [{ categoriaId: open.id, cantidad: 2 }])).status).toBe(201);
+    expect(
+      (await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: open.id, cantidad: 2 }] })).status,
+    ).toBe(201);
     // Sold out, and remembered as such for a moment.
-    expectError(await order(buyer, event.id, [{ categoriaId: open.id, cantidad: 1 }]), 409, 'INSUFFICIENT_STOCK');
+    expectError(
+      await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: open.id, cantidad: 1 }] }),
+      409,
+      'INSUFFICIENT_STOCK',
+    );
 
     const closed = new Date(Date.now() - 1000).toISOString();
     await svc
@@ -242,15 +265,18 @@ describe('sales windows', () => {
       .set(organizer.auth)
       .send({ ventaFin: closed })
       .expect(200);
-    const late = await order(buyer, event.id, [{ categoriaId: open.id, cantidad: 1 }]);
+    const late = await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: open.id, cantidad: 1 }] });
     expectError(late, 409, 'SALES_CLOSED');
     expect(late.body.error.details).toEqual([{ categoriaId: open.id, ventaInicio: null, ventaFin: closed }]);
 
     // A whole order is refused when one of its lines is closed; nothing is taken from the others.
-    const mixed = await order(buyer, event.id, [
-      { categoriaId: other.id, cantidad: 1 },
-      { categoriaId: open.id, cantidad: 1 },
-    ]);
+    const mixed = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [
+        { categoriaId: other.id, cantidad: 1 },
+        { categoriaId: open.id, cantidad: 1 },
+      ],
+    });
     expectError(mixed, 409, 'SALES_CLOSED');
     const [, otherRow] = await expectStockInvariants(svc.database.db, event.id);
     expect(otherRow!.available).toBe(100);

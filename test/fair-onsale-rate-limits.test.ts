@@ -2,16 +2,10 @@ import { sql } from 'kysely';
 import { createEvent, createUser, FACTORY_PASSWORD, type TestUser } from './helpers/factories';
 import { call } from './helpers/http';
 import { expectError } from './helpers/expect';
-import { startTestService, type TestService } from './helpers/service';
+import { servicesClosedAfterAll, type TestService } from './helpers/service';
 
 /** ORDER_RATE_LIMIT_PER_MINUTE on POST /api/orders, and per-address plus per-account limits on login. */
-const services: TestService[] = [];
-afterAll(() => Promise.all(services.map((s) => s.close())));
-async function start(env: Record<string, string>): Promise<TestService> {
-  const s = await startTestService(env);
-  services.push(s);
-  return s;
-}
+const start = servicesClosedAfterAll();
 
 async function fetchRaw(url: string, token: string, body: unknown) {
   const res = await fetch(`${url}/api/orders`, {

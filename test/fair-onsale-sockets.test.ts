@@ -3,18 +3,13 @@ import pg from 'pg';
 import { RealtimeRepository } from '../src/modules/realtime/realtime.repository';
 import { createEvent, createUser } from './helpers/factories';
 import { call } from './helpers/http';
-import { startTestService, testDatabaseUrl, type TestService } from './helpers/service';
-import { closeAllSockets, connect, eventually, request } from './helpers/sockets';
+import { servicesClosedAfterAll, testDatabaseUrl } from './helpers/service';
+import { closeAllSockets, connect, request } from './helpers/sockets';
+import { eventually } from './helpers/wait';
 
 /** join:event flood protection (rate, room cap, cached existence) and the real-time / jobs pools. */
-const services: TestService[] = [];
 afterEach(() => closeAllSockets());
-afterAll(() => Promise.all(services.map((s) => s.close())));
-async function start(env: Record<string, string> = {}): Promise<TestService> {
-  const s = await startTestService(env);
-  services.push(s);
-  return s;
-}
+const start = servicesClosedAfterAll();
 
 describe('join:event limits', () => {
   it('refuses joins past 20 in 10 s on one socket with RATE_LIMITED; another socket is unaffected', async () => {

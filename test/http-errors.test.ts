@@ -1,6 +1,8 @@
-import type { Response, Test } from 'supertest';
+import type { Test } from 'supertest';
 import { createUser, eventBody, type TestUser } from './helpers/factories';
+import { postRawJson } from './helpers/api';
 import { startTestService, type TestService } from './helpers/service';
+import { expectCleanError, expectErrorShape } from './helpers/expect';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -10,28 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-/** The contract's error envelope and nothing else: no stack, no SQL, no extra keys. */
-function expectErrorShape(res: Response) {
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(Object.keys(res.body)).toEqual(['error']);
-  const { error } = res.body;
-  expect(typeof error.code).toBe('string');
-  expect(typeof error.message).toBe('string');
-  expect(Object.keys(error).every((k) => ['code', 'message', 'details'].includes(k))).toBe(true);
-  // Stack frames ("at fn (file.ts:12:3)"), source paths and SQL never reach the client.
-  expect(res.text).not.toMatch(
-    /stack|\bat \S+ \(|\.[jt]s:\d+|node_modules|\/work\/|\bselect\b.*\bfrom\b|\binsert into\b/i,
-  );
-}
-
-function expectError(res: Response, status: number, code: string) {
-  expect(res.status).toBe(status);
-  expect(res.body.error?.code).toBe(code);
-  expectErrorShape(res);
-}
-
-const postJson = (path: string, raw: string) => svc.api().post(path).set('Content-Type', 'application/json').send(raw);
-
 describe('unknown routes', () => {
   it.each<[string, () => Test]>([
     ['GET /api/nope', () => svc.api().get('/api/nope')],
@@ -39,7 +19,7 @@ describe('unknown routes', () => {
     ['POST /api/events/:id/unknown', () => svc.api().post('/api/events/3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c/unknown')],
     ['DELETE /api/auth/login (route exists for another method)', () => svc.api().delete('/api/auth/login')],
   ])('%s answers 404 NOT_FOUND in the error shape', async (_label, request) => {
-    expectError(await request(), 404, 'NOT_FOUND');
+    expectCleanError(await request(), 404, 'NOT_FOUND');
   });
 });
 
@@ -49,22 +29,22 @@ describe('request bodies', () => {
     ['single quotes', "{'email': 'a@b.c'}"],
     ['a trailing comma', '{"email": "a@b.c",}'],
   ])('answers malformed JSON (%s) with 400 VALIDATION_ERROR', async (_label, raw) => {
-    expectError(await postJson('/api/auth/login', raw), 400, 'VALIDATION_ERROR');
+    expectCleanError(await postRawJson(svc, '/api/auth/login', raw), 400, 'VALIDATION_ERROR');
   });
 
   it('answers malformed JSON on an unknown route with 400 too (the body is read first)', async () => {
-    expectError(await postJson('/api/nope', '{"broken":'), 400, 'VALIDATION_ERROR');
+    expectCleanError(await postRawJson(svc, '/api/nope', '{"broken":'), 400, 'VALIDATION_ERROR');
   });
 
   it('answers a body over 100 kB with 413 PAYLOAD_TOO_LARGE', async () => {
     const big = JSON.stringify({ nombre: 'x'.repeat(150 * 1024), email: 'big@example.test', password: 'Secret123' });
-    expectError(await postJson('/api/auth/register', big), 413, 'PAYLOAD_TOO_LARGE');
+    expectCleanError(await postRawJson(svc, '/api/auth/register', big), 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('still reads a body just under 100 kB (and validates it)', async () => {
     const body = JSON.stringify({ nombre: 'x'.repeat(90 * 1024), email: 'big@example.test', password: 'Secret123' });
-    const res = await postJson('/api/auth/register', body);
-    expectError(res, 400, 'VALIDATION_ERROR');
+    const res = await postRawJson(svc, '/api/auth/register', body);
+    expectCleanError(res, 400, 'VALIDATION_ERROR');
     expect(res.body.error.details.map((d: { path: string }) => d.path)).toEqual(['nombre']);
   });
 
@@ -74,7 +54,7 @@ describe('request bodies', () => {
       .post('/api/events')
       .set(organizer.auth)
       .send(eventBody({ ubicacion: 'Sala\u0000B' }));
-    expectError(res, 400, 'VALIDATION_ERROR');
+    expectCleanError(res, 400, 'VALIDATION_ERROR');
   });
 });
 
@@ -126,13 +106,13 @@ describe('CORS', () => {
 describe('error bodies never leak internals', () => {
   it.each<[string, () => Test]>([
     ['unknown route', () => svc.api().get('/api/nope')],
-    ['malformed JSON', () => postJson('/api/auth/login', '{"email":')],
+    ['malformed JSON', () => postRawJson(svc, '/api/auth/login', '{"email":')],
     ['field validation', () => svc.api().post('/api/auth/register').send({ email: 'nope' })],
     ['query validation', () => svc.api().get('/api/events').query({ limit: 'lots' })],
     ['missing token', () => svc.api().get('/api/auth/profile')],
     ['forged token', () => svc.api().get('/api/auth/profile').set('Authorization', 'Bearer a.b.c')],
     ['unknown id', () => svc.api().get('/api/events/3f1c2b4a-9d8e-4f7a-8b6c-5d4e3f2a1b0c')],
-    ['oversized body', () => postJson('/api/auth/login', JSON.stringify({ email: 'x'.repeat(200 * 1024) }))],
+    ['oversized body', () => postRawJson(svc, '/api/auth/login', JSON.stringify({ email: 'x'.repeat(200 * 1024) }))],
     ['a NUL byte in a search query', () => svc.api().get('/api/events/search').query({ q: 'a\u0000b' })],
     [
       'a NUL byte in a field to be stored',

@@ -4,7 +4,7 @@ import { call } from './helpers/http';
 import { startTestService, type TestService } from './helpers/service';
 
 /**
- * migrations/0009: an order's creation entry in `order_status_history` is derived from the order
+ * migrations/0012: an order's creation entry in `order_status_history` is derived from the order
  * row; the stored transitions are in `order_status_changes`.
  */
 let svc: TestService;

@@ -3,7 +3,8 @@ import { orderHistoryResponse, orderResponse } from '../src/modules/orders/order
 import { paymentResponse } from '../src/modules/payments/payments.wire';
 import { createEvent, createUser, type EventBody, type TestUser } from './helpers/factories';
 import { call } from './helpers/http';
-import { history, postWebhook, reserve } from './helpers/payments';
+import { history, postWebhook } from './helpers/payments';
+import { reserveOne } from './helpers/api';
 import { startTestService, type TestService } from './helpers/service';
 
 const strong = 'k3Jx9-Qp2Lm8Zr4Tw7Vb1Nc6Yh5Gd0Fs_aE';
@@ -82,7 +83,7 @@ describe('simulated payments (the default)', () => {
       proveedor: 'simulated',
       moneda: 'eur',
     });
-    const order = await reserve(svc, buyer, event, 3);
+    const order = await reserveOne(svc, buyer, event, 3);
     const payment = await call(svc.url, 'POST', `/api/orders/${order.id}/payment`, { token: buyer.token });
     expect(payment.status).toBe(201);
     expect(paymentResponse.safeParse(payment.body).success).toBe(true);
@@ -106,7 +107,7 @@ describe('simulated payments (the default)', () => {
   });
 
   it('refunds a cancelled confirmed order at once, and shows payment and refund to ADMIN', async () => {
-    const order = await reserve(svc, buyer, event, 2);
+    const order = await reserveOne(svc, buyer, event, 2);
     await call(svc.url, 'PUT', `/api/orders/${order.id}/confirm`, {
       token: buyer.token,
       body: { metodoPago: 'card', transactionId: `sim-${order.id}` },
@@ -122,7 +123,7 @@ describe('simulated payments (the default)', () => {
     ]);
 
     // A hold cancelled before payment has nothing to refund.
-    const unpaid = await reserve(svc, buyer, event);
+    const unpaid = await reserveOne(svc, buyer, event);
     const cancelledHold = await call(svc.url, 'PUT', `/api/orders/${unpaid.id}/cancel`, { token: buyer.token });
     expect(cancelledHold.body.pago).toBeUndefined();
     expect((await history(svc, admin, unpaid.id)).pagos).toEqual([]);

@@ -8,16 +8,16 @@ import { expectStockInvariants } from './helpers/invariants';
 import {
   deliver,
   endHold,
-  eventually,
   expectNoMoneyWithoutTickets,
   history,
   postWebhook,
-  reserve,
   retryOwedCalls,
   startPayment,
   startStripeStack,
   type StripeStack,
 } from './helpers/payments';
+import { orderOf, payment, putConfirm, reserveOne } from './helpers/api';
+import { eventually } from './helpers/wait';
 
 let stack: StripeStack;
 let admin: TestUser;
@@ -41,14 +41,6 @@ afterEach(async () => {
   await expectStockInvariants(stack.svc.database.db, event.id);
   await expectNoMoneyWithoutTickets(stack);
 });
-
-const order = async (id: string, who = buyer) =>
-  (await call(stack.svc.url, 'GET', `/api/orders/${id}`, { token: who.token })).body;
-const confirm = (id: string, transactionId: string, who = buyer) =>
-  call(stack.svc.url, 'PUT', `/api/orders/${id}/confirm`, {
-    token: who.token,
-    body: { metodoPago: 'card', transactionId },
-  });
 
 describe('the fake Stripe answers the real SDK like Stripe', () => {
   const stripe = () => {
@@ -139,7 +131,7 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
   });
 
   it('creates one manual-capture intent per order, for the exact total in cents', async () => {
-    const held = await reserve(stack.svc, buyer, event, 3); // 3 × 19.99 = 59.97: no float drift
+    const held = await reserveOne(stack.svc, buyer, event, 3); // 3 × 19.99 = 59.97: no float drift
     const payment = await startPayment(stack.svc, buyer, held.id);
     expect(paymentResponse.safeParse(payment).success).toBe(true);
     expect(payment).toMatchObject({
@@ -169,7 +161,7 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     const late = await call(stack.svc.url, 'POST', `/api/orders/${held.id}/payment`, { token: buyer.token });
     expect(late.status).toBe(409);
     expect(late.body.error.code).toBe('INVALID_STATE');
-    const expired = await reserve(stack.svc, buyer, event);
+    const expired = await reserveOne(stack.svc, buyer, event);
     await endHold(stack.svc, expired.id);
     expect(
       (await call(stack.svc.url, 'POST', `/api/orders/${expired.id}/payment`, { token: buyer.token })).body.error.code,
@@ -177,13 +169,13 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
   });
 
   it('confirms from a signed webhook and captures only then', async () => {
-    const held = await reserve(stack.svc, buyer, event, 2, 1);
+    const held = await reserveOne(stack.svc, buyer, event, 2, 1);
     const { paymentId } = await startPayment(stack.svc, buyer, held.id);
     stack.fake.authorize(paymentId);
     const res = await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId);
     expect(res).toEqual({ status: 200, body: { received: true } });
     expect(webhookResponse.safeParse(res.body).success).toBe(true);
-    const confirmed = await order(held.id);
+    const confirmed = await orderOf(stack.svc, buyer, held.id);
     expect(confirmed.estado).toBe('CONFIRMED');
     expect(confirmed.pago).toMatchObject({ transactionId: paymentId, proveedor: 'stripe' });
     expect(orderResponse.safeParse(confirmed).success).toBe(true);
@@ -194,7 +186,7 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     expect((await deliver(stack, 'payment_intent.succeeded', paymentId)).status).toBe(200);
     expect(stack.fake.calls.filter((c) => c.path.endsWith('/capture'))).toHaveLength(captures);
     // The buyer's own confirm afterwards answers the confirmed order.
-    const buyerConfirm = await confirm(held.id, paymentId);
+    const buyerConfirm = await putConfirm(stack.svc, buyer, held.id, payment(paymentId, 'card'));
     expect(buyerConfirm.status).toBe(200);
     expect(buyerConfirm.body.estado).toBe('CONFIRMED');
 
@@ -213,47 +205,49 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
   });
 
   it('confirms from the buyer only when Stripe says the money is there', async () => {
-    const held = await reserve(stack.svc, buyer, event);
+    const held = await reserveOne(stack.svc, buyer, event);
     const { paymentId } = await startPayment(stack.svc, buyer, held.id);
 
-    const madeUp = await confirm(held.id, 'pi_made_up');
+    const madeUp = await putConfirm(stack.svc, buyer, held.id, payment('pi_made_up', 'card'));
     expect(madeUp.status).toBe(402);
     expect(madeUp.body.error.code).toBe('PAYMENT_REQUIRED');
-    const unpaid = await confirm(held.id, paymentId);
+    const unpaid = await putConfirm(stack.svc, buyer, held.id, payment(paymentId, 'card'));
     expect(unpaid.status).toBe(402);
 
     stack.fake.authorize(paymentId);
-    const ok = await confirm(held.id, paymentId);
+    const ok = await putConfirm(stack.svc, buyer, held.id, payment(paymentId, 'card'));
     expect(ok.status).toBe(200);
     expect(ok.body.estado).toBe('CONFIRMED');
     await eventually(() => expect(stack.fake.intents.get(paymentId)!.status).toBe('succeeded'));
     await eventually(async () => expect((await history(stack.svc, admin, held.id)).pagos[0]!.estado).toBe('succeeded'));
-    expect((await confirm(held.id, paymentId)).status).toBe(200);
+    expect((await putConfirm(stack.svc, buyer, held.id, payment(paymentId, 'card'))).status).toBe(200);
   });
 
   it("refuses another order's intent, and an intent for another amount (402)", async () => {
-    const mine = await reserve(stack.svc, buyer, event);
-    const theirs = await reserve(stack.svc, buyer, event, 2);
+    const mine = await reserveOne(stack.svc, buyer, event);
+    const theirs = await reserveOne(stack.svc, buyer, event, 2);
     const paidTheirs = await startPayment(stack.svc, buyer, theirs.id);
     stack.fake.authorize(paidTheirs.paymentId);
-    expect((await confirm(mine.id, paidTheirs.paymentId)).status).toBe(402);
+    expect((await putConfirm(stack.svc, buyer, mine.id, payment(paidTheirs.paymentId, 'card'))).status).toBe(402);
 
     const mineIntent = await startPayment(stack.svc, buyer, mine.id);
     stack.fake.intents.get(mineIntent.paymentId)!.amount = 1; // tampered with at the provider
     stack.fake.authorize(mineIntent.paymentId);
-    expect((await confirm(mine.id, mineIntent.paymentId)).body.error.code).toBe('PAYMENT_REQUIRED');
+    expect((await putConfirm(stack.svc, buyer, mine.id, payment(mineIntent.paymentId, 'card'))).body.error.code).toBe(
+      'PAYMENT_REQUIRED',
+    );
     // The same intent as a webhook: not enough money, so it is released and the order stays held.
     expect((await deliver(stack, 'payment_intent.amount_capturable_updated', mineIntent.paymentId)).status).toBe(200);
-    expect((await order(mine.id)).estado).toBe('RESERVED');
+    expect((await orderOf(stack.svc, buyer, mine.id)).estado).toBe('RESERVED');
     expect(stack.fake.intents.get(mineIntent.paymentId)!.status).toBe('canceled');
     expect((await history(stack.svc, admin, mine.id)).historial.at(-1)!.motivo).toMatch(/does not match the order/);
 
     expect((await deliver(stack, 'payment_intent.amount_capturable_updated', paidTheirs.paymentId)).status).toBe(200);
-    expect((await order(theirs.id)).estado).toBe('CONFIRMED');
+    expect((await orderOf(stack.svc, buyer, theirs.id)).estado).toBe('CONFIRMED');
   });
 
   it('verifies the signature on the raw body (400 INVALID_SIGNATURE)', async () => {
-    const held = await reserve(stack.svc, buyer, event);
+    const held = await reserveOne(stack.svc, buyer, event);
     const { paymentId } = await startPayment(stack.svc, buyer, held.id);
     stack.fake.authorize(paymentId);
     const signed = stack.fake.event('payment_intent.amount_capturable_updated', stack.fake.intents.get(paymentId)!);
@@ -268,13 +262,13 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('INVALID_SIGNATURE');
     }
-    expect((await order(held.id)).estado).toBe('RESERVED');
+    expect((await orderOf(stack.svc, buyer, held.id)).estado).toBe('RESERVED');
     expect((await postWebhook(stack.svc, signed.payload, signed.signature)).status).toBe(200);
-    expect((await order(held.id)).estado).toBe('CONFIRMED');
+    expect((await orderOf(stack.svc, buyer, held.id)).estado).toBe('CONFIRMED');
   });
 
   it('acts once per event id, and answers 200 to unknown orders and other event types', async () => {
-    const held = await reserve(stack.svc, buyer, event);
+    const held = await reserveOne(stack.svc, buyer, event);
     const { paymentId } = await startPayment(stack.svc, buyer, held.id);
     stack.fake.authorize(paymentId);
     const signed = stack.fake.event('payment_intent.amount_capturable_updated', stack.fake.intents.get(paymentId)!);
@@ -299,15 +293,15 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
   });
 
   it('honours a late payment while the tickets are still there', async () => {
-    const held = await reserve(stack.svc, buyer, event, 2);
+    const held = await reserveOne(stack.svc, buyer, event, 2);
     const { paymentId } = await startPayment(stack.svc, buyer, held.id);
     await endHold(stack.svc, held.id);
     await stack.svc.expiryJob.runOnce();
-    expect((await order(held.id)).estado).toBe('EXPIRED');
+    expect((await orderOf(stack.svc, buyer, held.id)).estado).toBe('EXPIRED');
 
     stack.fake.authorize(paymentId);
     expect((await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId)).status).toBe(200);
-    expect((await order(held.id)).estado).toBe('CONFIRMED');
+    expect((await orderOf(stack.svc, buyer, held.id)).estado).toBe('CONFIRMED');
     expect(stack.fake.intents.get(paymentId)!.status).toBe('succeeded');
     const h = await history(stack.svc, admin, held.id);
     expect(h.historial.at(-1)).toMatchObject({
@@ -319,17 +313,17 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
 
   it('refuses a late payment for sold-out tickets: order stays EXPIRED, intent cancelled, history says why', async () => {
     const small = await createEvent(stack.svc, organizer, {}, [{ cantidadTotal: 2 }]);
-    const late = await reserve(stack.svc, buyer, small, 2);
+    const late = await reserveOne(stack.svc, buyer, small, 2);
     const { paymentId } = await startPayment(stack.svc, buyer, late.id);
     await endHold(stack.svc, late.id);
     await stack.svc.expiryJob.runOnce();
     const other = await createUser(stack.svc);
-    const winner = await reserve(stack.svc, other, small, 1);
-    await reserve(stack.svc, other, small, 1);
+    const winner = await reserveOne(stack.svc, other, small, 1);
+    await reserveOne(stack.svc, other, small, 1);
 
     stack.fake.authorize(paymentId);
     expect((await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId)).status).toBe(200);
-    expect((await order(late.id)).estado).toBe('EXPIRED');
+    expect((await orderOf(stack.svc, buyer, late.id)).estado).toBe('EXPIRED');
     expect(stack.fake.intents.get(paymentId)!.status).toBe('canceled');
     const h = await history(stack.svc, admin, late.id);
     expect(h.historial.at(-1)).toMatchObject({
@@ -343,20 +337,42 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     // One ticket freed: still not enough for the 2 of the late order.
     await call(stack.svc.url, 'PUT', `/api/orders/${winner.id}/cancel`, { token: other.token });
     expect((await deliver(stack, 'payment_intent.succeeded', paymentId)).status).toBe(200);
-    expect((await order(late.id)).estado).toBe('EXPIRED');
+    expect((await orderOf(stack.svc, buyer, late.id)).estado).toBe('EXPIRED');
     await expectStockInvariants(stack.svc.database.db, small.id);
+  });
+
+  it("refuses a late payment that would pass the event's per-buyer limit: intent cancelled, history says why", async () => {
+    const limited = await createEvent(stack.svc, organizer, { maxPorComprador: 3 }, [{ cantidadTotal: 50 }]);
+    const late = await reserveOne(stack.svc, buyer, limited, 2);
+    const { paymentId } = await startPayment(stack.svc, buyer, late.id);
+    await endHold(stack.svc, late.id);
+    await stack.svc.expiryJob.runOnce();
+    // The expired hold no longer counts, so the buyer could take 2 more; with the late 2 they would own 4.
+    await reserveOne(stack.svc, buyer, limited, 2);
+
+    stack.fake.authorize(paymentId);
+    expect((await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId)).status).toBe(200);
+    expect((await orderOf(stack.svc, buyer, late.id)).estado).toBe('EXPIRED');
+    expect(stack.fake.intents.get(paymentId)!.status).toBe('canceled');
+    const h = await history(stack.svc, admin, late.id);
+    expect(h.historial.at(-1)).toMatchObject({
+      desde: 'EXPIRED',
+      hasta: 'EXPIRED',
+      motivo: expect.stringMatching(/refused.*per-buyer limit.*cancelled/),
+    });
+    await expectStockInvariants(stack.svc.database.db, limited.id);
   });
 
   it('refunds a late payment that was already captured when the tickets are gone', async () => {
     const small = await createEvent(stack.svc, organizer, {}, [{ cantidadTotal: 1 }]);
-    const late = await reserve(stack.svc, buyer, small, 1);
+    const late = await reserveOne(stack.svc, buyer, small, 1);
     const { paymentId } = await startPayment(stack.svc, buyer, late.id);
     await call(stack.svc.url, 'PUT', `/api/orders/${late.id}/cancel`, { token: buyer.token });
-    await reserve(stack.svc, await createUser(stack.svc), small, 1);
+    await reserveOne(stack.svc, await createUser(stack.svc), small, 1);
     const intent = stack.fake.authorize(paymentId);
     Object.assign(intent, { status: 'succeeded', amount_received: intent.amount, amount_capturable: 0 });
     expect((await deliver(stack, 'payment_intent.succeeded', paymentId)).status).toBe(200);
-    expect((await order(late.id)).estado).toBe('CANCELLED');
+    expect((await orderOf(stack.svc, buyer, late.id)).estado).toBe('CANCELLED');
     expect([...stack.fake.refunds.values()].map((r) => r.payment_intent)).toContain(paymentId);
     const h = await history(stack.svc, admin, late.id);
     expect(h.historial.at(-1)!.motivo).toMatch(/refunded/);
@@ -367,7 +383,7 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
   });
 
   it('refunds a cancelled confirmed order after the cancel commits, retrying a failed refund call', async () => {
-    const held = await reserve(stack.svc, buyer, event, 1, 1);
+    const held = await reserveOne(stack.svc, buyer, event, 1, 1);
     const { paymentId } = await startPayment(stack.svc, buyer, held.id);
     stack.fake.authorize(paymentId);
     await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId);
@@ -385,7 +401,7 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     ).toBe(true);
 
     expect(await retryOwedCalls(stack.svc)).toBeGreaterThanOrEqual(1);
-    const refunded = await order(held.id);
+    const refunded = await orderOf(stack.svc, buyer, held.id);
     expect(refunded.pago).toMatchObject({ proveedor: 'stripe', reembolsadoEn: expect.any(String) });
     h = await history(stack.svc, admin, held.id);
     expect(h.pagos).toEqual([
@@ -396,26 +412,26 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
   });
 
   it('cancels the authorization instead when a confirmed order is cancelled before its capture', async () => {
-    const held = await reserve(stack.svc, buyer, event);
+    const held = await reserveOne(stack.svc, buyer, event);
     const { paymentId } = await startPayment(stack.svc, buyer, held.id);
     stack.fake.authorize(paymentId);
     stack.fake.failNext('POST', /\/capture$/, 500, 1);
     await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId);
-    expect((await order(held.id)).estado).toBe('CONFIRMED');
+    expect((await orderOf(stack.svc, buyer, held.id)).estado).toBe('CONFIRMED');
     expect(stack.fake.intents.get(paymentId)!.status).toBe('requires_capture');
     await call(stack.svc.url, 'PUT', `/api/orders/${held.id}/cancel`, { token: buyer.token });
     await retryOwedCalls(stack.svc);
     expect(stack.fake.intents.get(paymentId)!.status).toBe('canceled');
-    expect((await order(held.id)).pago.reembolsadoEn).toEqual(expect.any(String));
+    expect((await orderOf(stack.svc, buyer, held.id)).pago?.reembolsadoEn).toEqual(expect.any(String));
   });
 
   it('retries a capture that failed after the confirmation committed', async () => {
-    const held = await reserve(stack.svc, buyer, event);
+    const held = await reserveOne(stack.svc, buyer, event);
     const { paymentId } = await startPayment(stack.svc, buyer, held.id);
     stack.fake.authorize(paymentId);
     stack.fake.failNext('POST', /\/capture$/, 503, 1);
     await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId);
-    expect((await order(held.id)).estado).toBe('CONFIRMED');
+    expect((await orderOf(stack.svc, buyer, held.id)).estado).toBe('CONFIRMED');
     expect((await history(stack.svc, admin, held.id)).pagos[0]).toMatchObject({
       pendiente: 'capture',
       ultimoError: expect.any(String),

@@ -1,7 +1,8 @@
 import { createEvent, createUser } from './helpers/factories';
 import { call } from './helpers/http';
 import { startTestService, type TestService } from './helpers/service';
-import { closeAllSockets, collect, connect, eventually, request } from './helpers/sockets';
+import { closeAllSockets, collect, connect, request } from './helpers/sockets';
+import { eventually } from './helpers/wait';
 
 /**
  * The Redis fan-out variant. Runs when TEST_REDIS_URL points at a Redis server (`.ci/run` sets

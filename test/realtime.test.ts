@@ -1,10 +1,12 @@
 import jwt from 'jsonwebtoken';
 import { sql } from 'kysely';
-import { createEvent, createUser, type TestUser } from './helpers/factories';
+import { createEvent, createUser, createUsers, type TestUser } from './helpers/factories';
+import { placeOrder } from './helpers/api';
 import { call } from './helpers/http';
 import { ledger } from './helpers/invariants';
 import { startTestService, TEST_JWT_SECRET, type TestService } from './helpers/service';
-import { closeAllSockets, collect, connect, eventually, pause, request } from './helpers/sockets';
+import { closeAllSockets, collect, connect, request } from './helpers/sockets';
+import { eventually, pause } from './helpers/wait';
 
 let svc: TestService;
 let organizer: TestUser;
@@ -13,20 +15,10 @@ let admin: TestUser;
 
 beforeAll(async () => {
   svc = await startTestService({ EXPIRY_INTERVAL_MS: '100', LOW_STOCK_THRESHOLD: '10%' });
-  [organizer, buyer, admin] = await Promise.all([
-    createUser(svc, 'ORGANIZADOR'),
-    createUser(svc, 'COMPRADOR'),
-    createUser(svc, 'ADMIN'),
-  ]);
+  [organizer, buyer, admin] = await createUsers(svc, ['ORGANIZADOR', 'COMPRADOR', 'ADMIN']);
 });
 afterEach(() => closeAllSockets());
 afterAll(() => svc.close());
-
-const reserve = (user: TestUser, eventId: string, categoryId: string, cantidad: number) =>
-  call(svc.url, 'POST', '/api/orders', {
-    token: user.token,
-    body: { eventoId: eventId, tickets: [{ categoriaId: categoryId, cantidad }] },
-  });
 
 async function dbStock(eventId: string, categoryId: string): Promise<number> {
   return (await ledger(svc.database.db, eventId)).find((r) => r.categoryId === categoryId)!.available;
@@ -66,7 +58,10 @@ describe('joining rooms', () => {
     const adminSaw = collect(adminSocket, 'order:status-change');
     const ownSaw = collect(own, 'order:status-change');
     const event = await createEvent(svc, organizer);
-    await reserve(buyer, event.id, event.categorias[0]!.id, 1);
+    await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 1 }],
+    });
     await eventually(() => ownSaw.length === 1 && adminSaw.length === 1, 'status change for buyer and admin');
     await pause(200);
     expect(intruderSaw).toEqual([]);
@@ -95,7 +90,10 @@ describe('server events', () => {
     await request(socket, 'join:event', { eventId: event.id });
     const updates = collect(socket, 'ticket:stock-update');
 
-    const order = await reserve(buyer, event.id, category.id, 3);
+    const order = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: category.id, cantidad: 3 }],
+    });
     await eventually(() => updates.at(-1)?.nuevoStock === 97, 'stock 97 after reserving 3');
     expect(updates.at(-1)).toEqual({ eventoId: event.id, categoriaId: category.id, nuevoStock: 97 });
 
@@ -108,7 +106,10 @@ describe('server events', () => {
     });
     await eventually(() => updates.at(-1)?.nuevoStock === 150, 'stock 150 after the category edit');
 
-    const held = await reserve(buyer, event.id, category.id, 5);
+    const held = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: category.id, cantidad: 5 }],
+    });
     await eventually(() => updates.at(-1)?.nuevoStock === 145, 'stock 145 after a hold');
     await sql`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ${held.body.id}`.execute(
       svc.database.db,
@@ -122,7 +123,10 @@ describe('server events', () => {
     const socket = await connect(svc.url);
     await request(socket, 'join:event', { eventId: event.id });
     const updates = collect(socket, 'ticket:stock-update');
-    const refused = await reserve(buyer, event.id, event.categorias[0]!.id, 3);
+    const refused = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 3 }],
+    });
     expect(refused.status).toBe(409);
     await pause(300);
     expect(updates).toEqual([]);
@@ -136,7 +140,12 @@ describe('server events', () => {
     const updates = collect(socket, 'ticket:stock-update');
     const buyers = await Promise.all(Array.from({ length: 10 }, () => createUser(svc)));
     await Promise.all(
-      Array.from({ length: 120 }, (_, i) => reserve(buyers[i % 10]!, event.id, category.id, 1 + (i % 3))),
+      Array.from({ length: 120 }, (_, i) =>
+        placeOrder(svc, buyers[i % 10]!, {
+          eventoId: event.id,
+          tickets: [{ categoriaId: category.id, cantidad: 1 + (i % 3) }],
+        }),
+      ),
     );
     const expected = await dbStock(event.id, category.id);
     await eventually(() => updates.at(-1)?.nuevoStock === expected, `last update equals the database (${expected})`);
@@ -149,7 +158,10 @@ describe('server events', () => {
     await request(socket, 'join:user', { userId: buyer.id });
     const changes = collect(socket, 'order:status-change');
 
-    const order = await reserve(buyer, event.id, event.categorias[0]!.id, 2);
+    const order = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 2 }],
+    });
     await call(svc.url, 'PUT', `/api/orders/${order.body.id}/confirm`, {
       token: buyer.token,
       body: { metodoPago: 'card', transactionId: `rt-${order.body.id}` },
@@ -159,7 +171,10 @@ describe('server events', () => {
     expect(changes.map((c) => c.nuevoEstado)).toEqual(['RESERVED', 'CONFIRMED', 'CANCELLED']);
     expect(changes[0]).toEqual({ orderId: order.body.id, nuevoEstado: 'RESERVED', expiraEn: order.body.expiraEn });
 
-    const expiring = await reserve(buyer, event.id, event.categorias[0]!.id, 1);
+    const expiring = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 1 }],
+    });
     await sql`UPDATE orders SET expires_at = now() WHERE id = ${expiring.body.id}`.execute(svc.database.db);
     await eventually(
       () => changes.some((c) => c.orderId === expiring.body.id && c.nuevoEstado === 'EXPIRED'),
@@ -189,17 +204,20 @@ describe('server events', () => {
     const updates = collect(socket, 'ticket:stock-update');
     const settle = async (stock: number) => eventually(() => updates.at(-1)?.nuevoStock === stock, `stock ${stock}`);
 
-    await reserve(buyer, event.id, category.id, 10);
-    const seven = await reserve(buyer, event.id, category.id, 7);
+    await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 10 }] });
+    const seven = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [{ categoriaId: category.id, cantidad: 7 }],
+    });
     await settle(3);
     expect(alerts).toEqual([]);
 
-    await reserve(buyer, event.id, category.id, 1);
+    await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 1 }] });
     await settle(2);
     await eventually(() => alerts.length === 1, 'first alert');
     expect(alerts[0]).toEqual({ eventoId: event.id, categoriaId: category.id, stockRestante: 2 });
 
-    await reserve(buyer, event.id, category.id, 1);
+    await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 1 }] });
     await settle(1);
     await pause(200);
     expect(alerts).toHaveLength(1);
@@ -207,7 +225,7 @@ describe('server events', () => {
     // Back above the threshold, then down again: a new crossing, a new alert.
     await call(svc.url, 'PUT', `/api/orders/${seven.body.id}/cancel`, { token: buyer.token });
     await settle(8);
-    await reserve(buyer, event.id, category.id, 6);
+    await placeOrder(svc, buyer, { eventoId: event.id, tickets: [{ categoriaId: category.id, cantidad: 6 }] });
     await settle(2);
     await eventually(() => alerts.length === 2, 'second alert after a new crossing');
     expect(alerts[1]).toEqual({ eventoId: event.id, categoriaId: category.id, stockRestante: 2 });
@@ -226,7 +244,10 @@ describe('several instances', () => {
       const updates = collect(watcher, 'ticket:stock-update');
       const changes = collect(watcher, 'order:status-change');
 
-      const order = await reserve(buyer, event.id, category.id, 4); // through instance A (svc)
+      const order = await placeOrder(svc, buyer, {
+        eventoId: event.id,
+        tickets: [{ categoriaId: category.id, cantidad: 4 }],
+      }); // through instance A (svc)
       await eventually(() => updates.at(-1)?.nuevoStock === 76, 'stock update on instance B');
       await eventually(() => changes.some((c) => c.orderId === order.body.id), 'order status on instance B');
     } finally {

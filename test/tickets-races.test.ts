@@ -1,7 +1,9 @@
 import { sql } from 'kysely';
 import { createEvent, createUser, type TestUser } from './helpers/factories';
+import { line, placeOrder } from './helpers/api';
 import { call } from './helpers/http';
 import { expectStockInvariants, expectTicketInvariants } from './helpers/invariants';
+import { pause } from './helpers/wait';
 import { startTestService, type TestService } from './helpers/service';
 import { buyConfirmed, scan, ticketsOf } from './helpers/tickets';
 
@@ -20,23 +22,15 @@ beforeAll(async () => {
 });
 afterAll(() => svc.close());
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('tickets under races', () => {
   it('confirm vs cancel vs expiry: tickets issued = tickets sold, no valid ticket of an order not confirmed', async () => {
     const event = await createEvent(svc, organizer, {}, [{ cantidadTotal: 300 }, { cantidadTotal: 300 }]);
     const holds = await Promise.all(
       Array.from({ length: 40 }, async (_, i) => {
         const user = buyers[i % buyers.length]!;
-        const res = await call(svc.url, 'POST', '/api/orders', {
-          token: user.token,
-          body: {
-            eventoId: event.id,
-            tickets: [
-              { categoriaId: event.categorias[0]!.id, cantidad: 2 },
-              { categoriaId: event.categorias[1]!.id, cantidad: 1 },
-            ],
-          },
+        const res = await placeOrder(svc, user, {
+          eventoId: event.id,
+          tickets: [line(event.categorias[0]!, 2), line(event.categorias[1]!, 1)],
         });
         expect(res.status).toBe(201);
         return { user, id: res.body.id as string };

@@ -6,6 +6,7 @@ import { SigningKeys } from '../src/modules/tickets/signing-keys';
 import { TICKET_ENDPOINTS } from '../src/modules/tickets/tickets.docs';
 import { loadConfig } from '../src/shared/config';
 import { createEvent, createUser, type EventBody, type TestUser } from './helpers/factories';
+import { line, placeOrder } from './helpers/api';
 import { call } from './helpers/http';
 import { expectStockInvariants, expectTicketInvariants } from './helpers/invariants';
 import { startTestService, type TestService } from './helpers/service';
@@ -46,15 +47,9 @@ function verifyOffline(codigo: string, clavePublica: string) {
 
 describe('issuance', () => {
   it('issues one ticket per admission when the order is confirmed, none before', async () => {
-    const reserved = await call(svc.url, 'POST', '/api/orders', {
-      token: buyer.token,
-      body: {
-        eventoId: event.id,
-        tickets: [
-          { categoriaId: event.categorias[0]!.id, cantidad: 2 },
-          { categoriaId: event.categorias[1]!.id, cantidad: 1 },
-        ],
-      },
+    const reserved = await placeOrder(svc, buyer, {
+      eventoId: event.id,
+      tickets: [line(event.categorias[0]!, 2), line(event.categorias[1]!, 1)],
     });
     expect(await ticketsOf(svc, buyer, reserved.body.id)).toEqual([]);
     await call(svc.url, 'PUT', `/api/orders/${reserved.body.id}/confirm`, {

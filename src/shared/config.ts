@@ -64,6 +64,8 @@ const envSchema = z
     SOCKET_MAX_EVENT_ROOMS: intInRange(1, 100_000).default(50),
     EXPIRY_INTERVAL_MS: intInRange(50, 60_000).default(500),
     EXPIRY_BATCH_SIZE: intInRange(1, 10_000).default(1000),
+    QUEUE_ADMIT_PER_SECOND: intInRange(1, 100_000).default(50),
+    QUEUE_TOKEN_TTL_SECONDS: intInRange(10, 24 * 3600).default(300),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
     CORS_ORIGIN: z.string().min(1).default('*'),
@@ -203,6 +205,8 @@ export interface Config {
     expiryIntervalMs: number;
     expiryBatchSize: number;
   };
+  /** Virtual queue: admissions per second per event (all instances together), token lifetime. */
+  queue: { admitPerSecond: number; tokenTtlMs: number };
   lowStockThreshold: Env['LOW_STOCK_THRESHOLD'];
   /** Per Socket.IO connection: `join:event` attempts per 10 s, and event rooms at once. */
   sockets: { joinsPer10s: number; maxEventRooms: number };
@@ -277,6 +281,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       expiryIntervalMs: env.EXPIRY_INTERVAL_MS,
       expiryBatchSize: env.EXPIRY_BATCH_SIZE,
     },
+    queue: { admitPerSecond: env.QUEUE_ADMIT_PER_SECOND, tokenTtlMs: env.QUEUE_TOKEN_TTL_SECONDS * 1000 },
     lowStockThreshold: env.LOW_STOCK_THRESHOLD,
     sockets: { joinsPer10s: env.SOCKET_JOINS_PER_10S, maxEventRooms: env.SOCKET_MAX_EVENT_ROOMS },
     logLevel: env.LOG_LEVEL,

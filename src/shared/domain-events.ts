@@ -22,6 +22,13 @@ export interface DomainEventMap {
   'event.catalog-changed': { eventId: string };
   /** `count` tickets of the event were admitted at its doors. */
   'checkin.admitted': { eventId: string; count: number };
+  /** Queued buyers were admitted to the event (tokens signed by the admitter). */
+  'queue.admitted': {
+    eventId: string;
+    admissions: Array<{ turnId: string; userId: string; token: string; expiresAt: Date }>;
+  };
+  /** Positions in the event's queue moved (or it sold out): push them to the waiting buyers. */
+  'queue.moved': { eventId: string };
   /** `changes` holds the edited fields with their new values, in wire names. */
   'event.updated': { eventId: string; changes: EditedEventFields };
 }

@@ -27,6 +27,21 @@ export type SyncResult = (typeof SYNC_RESULTS)[number];
 /** Offline scans per sync request. */
 export const MAX_SYNC_SCANS = 500;
 
+/**
+ * PostgreSQL enum `waitlist_status` (migrations/0010): EN_ESPERA (waiting), OFERTADO (a RESERVED
+ * order was made for it), EXPIRADO (that hold ran out; the turn passed on), CANCELADO (left the
+ * list, or cancelled the offered order).
+ */
+export const WAITLIST_STATUSES = ['EN_ESPERA', 'OFERTADO', 'EXPIRADO', 'CANCELADO'] as const;
+export type WaitlistStatus = (typeof WAITLIST_STATUSES)[number];
+
+/**
+ * PostgreSQL enum `queue_turn_status` (migrations/0011): ESPERANDO (in an event's virtual queue),
+ * ADMITIDO (holds an admission token), AGOTADO (the event sold out before the turn came).
+ */
+export const QUEUE_TURN_STATUSES = ['ESPERANDO', 'ADMITIDO', 'AGOTADO'] as const;
+export type QueueTurnStatus = (typeof QUEUE_TURN_STATUSES)[number];
+
 /** Narrows `value` to a member of `list` (for the `as const` lists above). */
 export const isOneOf = <T extends string>(list: readonly T[], value: string): value is T =>
   (list as readonly string[]).includes(value);
@@ -47,6 +62,7 @@ export const ERROR_STATUS = {
   INVALID_CREDENTIALS: 401,
   PAYMENT_REQUIRED: 402,
   FORBIDDEN: 403,
+  QUEUE_REQUIRED: 403,
   NOT_FOUND: 404,
   EMAIL_TAKEN: 409,
   INSUFFICIENT_STOCK: 409,

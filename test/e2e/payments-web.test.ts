@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { createEvent, createUser } from '../helpers/factories';
-import { deliver, reserve, startStripeStack, type StripeStack } from '../helpers/payments';
+import { deliver, startStripeStack, type StripeStack } from '../helpers/payments';
+import { reserveOne } from '../helpers/api';
 import { see } from './see';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -30,7 +31,7 @@ afterAll(async () => {
 it('with Stripe, explains that card entry needs Stripe.js, starts the payment and shows the webhook confirmation live', async () => {
   const buyer = await createUser(stack.svc);
   const event = await createEvent(stack.svc, await createUser(stack.svc, 'ORGANIZADOR'));
-  const order = await reserve(stack.svc, buyer, event, 2);
+  const order = await reserveOne(stack.svc, buyer, event, 2);
 
   const context = await browser.newContext({ baseURL: stack.svc.url });
   await context.addInitScript((t) => (globalThis as any).localStorage.setItem('ticketing.token', t), buyer.token);

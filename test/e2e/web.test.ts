@@ -3,19 +3,14 @@
  * Needs Debian's Chromium (`apt-get install chromium`) and a built client (`npm run build:web`,
  * which `npm test` runs first). Screenshots go to test-artifacts/screenshots/.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createEvent, createUser, FACTORY_PASSWORD, type TestUser } from '../helpers/factories';
 import { call } from '../helpers/http';
 import { freePort } from '../helpers/process';
 import { startTestService, type TestService } from '../helpers/service';
+import { categoryCard, checkPrerequisites, launchChromium, openBrowserPage, SHOTS, shot } from './browser';
 import { see, seeUrl } from './see';
-
-const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const LIVE_TIMEOUT = 10_000;
 
 /** The main service; one with 3-second holds; one with Socket.IO on its own port. */
 let svc: TestService;
@@ -29,15 +24,7 @@ const contexts: BrowserContext[] = [];
 const pageProblems: string[] = [];
 
 beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'web/dist/app.js'))) {
-    throw new Error('web/dist/app.js is missing: run `npm run build:web` first (`npm test` does it in pretest)');
-  }
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium); never a downloaded browser`,
-    );
-  }
-  fs.mkdirSync(SHOTS, { recursive: true });
+  checkPrerequisites();
   // All started up front and closed together at the end: the tests never depend on one instance
   // hearing about another instance's changes.
   const wsPort = await freePort();
@@ -45,18 +32,7 @@ beforeAll(async () => {
     startTestService({ EXPIRY_INTERVAL_MS: '200', LOW_STOCK_THRESHOLD: '10%' }),
     startTestService({ ORDER_RESERVATION_TIMEOUT_MINUTES: '0.05', EXPIRY_INTERVAL_MS: '200' }),
     startTestService({ WS_PORT: String(wsPort) }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    }),
+    launchChromium(),
   ]);
   [organizer, buyer] = await Promise.all([
     createUser(svc, 'ORGANIZADOR', 'Olivia Organizer'),
@@ -84,36 +60,13 @@ interface Options {
 }
 
 /** A fresh browser profile (its own localStorage), signed in as `user` when given. */
-async function openPage({ user, token = user?.token, baseURL = svc.url, mobile = false }: Options = {}): Promise<Page> {
-  const context = await browser.newContext({
-    baseURL,
-    viewport: mobile ? { width: 390, height: 844 } : { width: 1280, height: 900 },
-    deviceScaleFactor: 1,
-    isMobile: mobile,
-    hasTouch: mobile,
-  });
-  contexts.push(context);
-  if (token) {
-    await context.addInitScript((t) => (globalThis as any).localStorage.setItem('ticketing.token', t), token);
-  }
-  const page = await context.newPage();
-  page.setDefaultTimeout(LIVE_TIMEOUT);
-  page.on('pageerror', (error) => pageProblems.push(`pageerror: ${error.message}`));
-  page.on('console', (message) => {
-    // Expected API refusals (409, 401…) are logged by Chromium as failed resource loads.
-    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-      pageProblems.push(`console: ${message.text()}`);
-    }
-  });
-  return page;
-}
+const openPage = ({ user, token = user?.token, baseURL = svc.url, mobile = false }: Options = {}) =>
+  openBrowserPage(browser, contexts, { baseURL, token, mobile, problems: pageProblems });
 
 async function waitLive(page: Page): Promise<void> {
   await see(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-const category = (page: Page, id: string) => page.locator(`[data-testid="category"][data-category-id="${id}"]`);
 const salesRow = (page: Page, id: string) => page.locator(`[data-testid="sales-row"][data-category-id="${id}"]`);
 
 const reserveByApi = (user: TestUser, eventId: string, categoryId: string, cantidad: number, through = svc) =>
@@ -153,7 +106,7 @@ describe('buyer', () => {
 
     await see(page.getByTestId('event-title')).toHaveText('Jazz Night');
     await see(page.getByTestId('event-title')).toBeFocused();
-    const front = category(page, event.categorias[0]!.id);
+    const front = categoryCard(page, event.categorias[0]!.id);
     await see(front.getByRole('heading', { name: 'Front row' })).toBeVisible();
     await see(front.getByText('Free drink')).toBeVisible();
     await see(front.getByTestId('stock-count')).toHaveText('50 of 50 left');
@@ -184,7 +137,7 @@ describe('buyer', () => {
 
     const phone = await openPage({ mobile: true });
     await phone.goto(`/#/events/${event.id}`);
-    await see(category(phone, event.categorias[1]!.id).getByTestId('stock-count')).toHaveText('250 of 250 left');
+    await see(categoryCard(phone, event.categorias[1]!.id).getByTestId('stock-count')).toHaveText('250 of 250 left');
     await shot(phone, '04-event-page-phone');
     await phone.getByTestId('reserve').scrollIntoViewIfNeeded();
     await phone.screenshot({ path: path.join(SHOTS, '04b-event-page-phone-viewport.png') });
@@ -208,11 +161,11 @@ describe('buyer', () => {
       organizerPage.goto(`/#/organizer/events/${event.id}`),
     ]);
     await Promise.all([waitLive(buyerPage), waitLive(watcher), waitLive(organizerPage)]);
-    await see(category(watcher, vip).getByTestId('stock-count')).toHaveText('20 of 20 left');
+    await see(categoryCard(watcher, vip).getByTestId('stock-count')).toHaveText('20 of 20 left');
     await see(salesRow(organizerPage, vip)).toHaveAttribute('data-sold', '0');
 
     // Reserve 3 VIP in the buyer's window.
-    await category(buyerPage, vip).getByLabel('Quantity of VIP tickets').fill('3');
+    await categoryCard(buyerPage, vip).getByLabel('Quantity of VIP tickets').fill('3');
     await see(buyerPage.getByTestId('order-total')).toHaveText(/3 tickets · Total .*450/);
     await buyerPage.getByTestId('reserve').click();
     await seeUrl(buyerPage, /#\/orders\/[0-9a-f-]{36}$/);
@@ -220,8 +173,8 @@ describe('buyer', () => {
     await see(buyerPage.getByTestId('countdown')).toHaveText(/Hold expires in \d+:\d\d/);
 
     // The other window's bar moves, and the organizer's chart shows the hold.
-    await see(category(watcher, vip).getByTestId('stock-count')).toHaveText('17 of 20 left');
-    await see(category(watcher, vip).getByTestId('stock-bar')).toHaveAttribute('aria-valuenow', '17');
+    await see(categoryCard(watcher, vip).getByTestId('stock-count')).toHaveText('17 of 20 left');
+    await see(categoryCard(watcher, vip).getByTestId('stock-bar')).toHaveAttribute('aria-valuenow', '17');
     await see(salesRow(organizerPage, vip)).toHaveAttribute('data-held', '3');
     await shot(watcher, '05-event-page-after-purchase-elsewhere');
     await shot(buyerPage, '06-order-reserved-with-countdown');
@@ -240,7 +193,7 @@ describe('buyer', () => {
     const other = await createUser(svc);
     expect((await reserveByApi(other, event.id, vip, 10)).status).toBe(201);
     expect((await reserveByApi(other, event.id, vip, 5)).status).toBe(201);
-    await see(category(watcher, vip).getByTestId('stock-count')).toHaveText('2 of 20 left');
+    await see(categoryCard(watcher, vip).getByTestId('stock-count')).toHaveText('2 of 20 left');
     await see(watcher.getByTestId('almost-sold-out')).toContainText('only 2 tickets left in VIP');
     await see(organizerPage.getByTestId('organizer-alert')).toContainText('VIP is almost sold out: 2 left');
     await see(salesRow(organizerPage, vip)).toHaveAttribute('data-held', '15');
@@ -252,7 +205,7 @@ describe('buyer', () => {
 
     // Asking for more than is left: the server's INSUFFICIENT_STOCK, in words.
     await buyerPage.goto(`/#/events/${event.id}`);
-    await category(buyerPage, vip).getByLabel('Quantity of VIP tickets').fill('4');
+    await categoryCard(buyerPage, vip).getByLabel('Quantity of VIP tickets').fill('4');
     await buyerPage.getByTestId('reserve').click();
     await see(buyerPage.getByTestId('error')).toHaveAttribute('data-code', 'INSUFFICIENT_STOCK');
     await see(buyerPage.getByTestId('error')).toContainText('VIP: you asked for 4, only 2 left.');
@@ -278,20 +231,20 @@ describe('expiring holds', () => {
     ]);
     await Promise.all([waitLive(orderPage), waitLive(ordersPage), waitLive(watcher)]);
 
-    await category(orderPage, seat).getByLabel('Quantity of Seat tickets').fill('2');
+    await categoryCard(orderPage, seat).getByLabel('Quantity of Seat tickets').fill('2');
     await orderPage.getByTestId('reserve').click();
     await see(orderPage.getByTestId('countdown')).toHaveText(/Hold expires in 0:0\d/);
     const orderId = /#\/orders\/(.+)$/.exec(orderPage.url())![1]!;
     const listed = ordersPage.locator(`[data-testid="order"][data-order-id="${orderId}"]`);
     await see(listed.getByTestId('order-status')).toHaveAttribute('data-status', 'RESERVED');
-    await see(category(watcher, seat).getByTestId('stock-count')).toHaveText('28 of 30 left');
+    await see(categoryCard(watcher, seat).getByTestId('stock-count')).toHaveText('28 of 30 left');
     await shot(ordersPage, '11-my-orders-reserved');
 
     // 3 s hold: both of the buyer's windows flip without a reload; the tickets go back on sale.
     await see(listed.getByTestId('order-status')).toHaveAttribute('data-status', 'EXPIRED');
     await see(orderPage.getByTestId('order-status')).toHaveAttribute('data-status', 'EXPIRED');
     await see(orderPage.getByTestId('expired')).toBeVisible();
-    await see(category(watcher, seat).getByTestId('stock-count')).toHaveText('30 of 30 left');
+    await see(categoryCard(watcher, seat).getByTestId('stock-count')).toHaveText('30 of 30 left');
     await shot(ordersPage, '12-my-orders-expired');
     await shot(orderPage, '13-order-expired');
   });
@@ -396,8 +349,8 @@ describe('Socket.IO on its own port (WS_PORT != PORT, as `npm start` runs by def
     const page = await openPage({ baseURL: split.url });
     await page.goto(`/#/events/${event.id}`);
     await waitLive(page);
-    await see(category(page, seat).getByTestId('stock-count')).toHaveText('10 of 10 left');
+    await see(categoryCard(page, seat).getByTestId('stock-count')).toHaveText('10 of 10 left');
     expect((await reserveByApi(buyer, event.id, seat, 4, split)).status).toBe(201);
-    await see(category(page, seat).getByTestId('stock-count')).toHaveText('6 of 10 left');
+    await see(categoryCard(page, seat).getByTestId('stock-count')).toHaveText('6 of 10 left');
   });
 });

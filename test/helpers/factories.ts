@@ -33,6 +33,14 @@ export async function createUser(svc: TestService, role: Role = 'COMPRADOR', nam
   return { id: user.id, email: user.email, role: user.role, token, auth: { Authorization: `Bearer ${token}` } };
 }
 
+/** Several users at once, one per role given, in that order. */
+export function createUsers<const R extends readonly Role[]>(
+  svc: TestService,
+  roles: R,
+): Promise<{ -readonly [K in keyof R]: TestUser }> {
+  return Promise.all(roles.map((role) => createUser(svc, role))) as Promise<{ -readonly [K in keyof R]: TestUser }>;
+}
+
 export const futureDate = (daysAhead = 30) => new Date(Date.now() + daysAhead * 86_400_000).toISOString();
 
 export interface CategorySpec {

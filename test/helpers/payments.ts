@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { FAKE_STRIPE_KEY, FAKE_WEBHOOK_SECRET, FakeStripe } from './fake-stripe';
-import type { EventBody, OrderBody, TestUser } from './factories';
+import type { OrderHistoryDto } from '../../src/modules/orders/orders.wire';
+import type { PaymentDto } from '../../src/modules/payments/payments.wire';
+import type { TestUser } from './factories';
 import { call } from './http';
 import { startTestService, type TestService } from './service';
 
@@ -30,34 +32,10 @@ export async function startStripeStack(overrides: Record<string, string> = {}): 
   };
 }
 
-export async function reserve(
-  svc: TestService,
-  buyer: TestUser,
-  event: EventBody,
-  cantidad = 1,
-  category = 0,
-): Promise<OrderBody> {
-  const res = await call(svc.url, 'POST', '/api/orders', {
-    token: buyer.token,
-    body: { eventoId: event.id, tickets: [{ categoriaId: event.categorias[category]!.id, cantidad }] },
-  });
-  if (res.status !== 201) throw new Error(`reserve failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as OrderBody;
-}
-
-export interface PaymentBody {
-  proveedor: string;
-  paymentId: string;
-  clientSecret: string | null;
-  importe: number;
-  moneda: string;
-  estado: string;
-}
-
-export async function startPayment(svc: TestService, buyer: TestUser, orderId: string): Promise<PaymentBody> {
+export async function startPayment(svc: TestService, buyer: TestUser, orderId: string): Promise<PaymentDto> {
   const res = await call(svc.url, 'POST', `/api/orders/${orderId}/payment`, { token: buyer.token });
   if (res.status !== 201) throw new Error(`payment failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as PaymentBody;
+  return res.body as PaymentDto;
 }
 
 /** Posts a signed Stripe event about the intent (as it is now at the fake) to the webhook. */
@@ -78,20 +56,6 @@ export async function postWebhook(svc: TestService, payload: string, signature: 
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** Waits until `check` passes (it throws until then), up to `ms`. */
-export async function eventually(check: () => unknown | Promise<unknown>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
-
 /** Ends the hold now (by the database clock) without waiting for it. */
 export async function endHold(svc: TestService, orderId: string): Promise<void> {
   await sql`UPDATE orders SET expires_at = clock_timestamp() - interval '1 second' WHERE id = ${orderId}`.execute(
@@ -108,20 +72,7 @@ export async function retryOwedCalls(svc: TestService): Promise<number> {
 export async function history(svc: TestService, admin: TestUser, orderId: string) {
   const res = await call(svc.url, 'GET', `/api/admin/orders/${orderId}/history`, { token: admin.token });
   if (res.status !== 200) throw new Error(`history failed: ${res.status}`);
-  return res.body as {
-    estadoActual: string;
-    historial: { desde: string | null; hasta: string; motivo: string | null }[];
-    pagos: {
-      tipo: string;
-      proveedor: string;
-      idProveedor: string;
-      importe: number;
-      estado: string;
-      pendiente: string | null;
-      intentos: number;
-      ultimoError: string | null;
-    }[];
-  };
+  return res.body as OrderHistoryDto;
 }
 
 /**

@@ -40,3 +40,27 @@ export async function startTestService(overrides: Record<string, string> = {}): 
   const service = await startService(config, createLogger(config.logLevel));
   return Object.assign(service, { api: () => supertest(service.url) });
 }
+
+/** Starts an extra service for one test and always closes it. */
+export async function withService<T>(env: Record<string, string>, body: (s: TestService) => Promise<T>): Promise<T> {
+  const s = await startTestService(env);
+  try {
+    return await body(s);
+  } finally {
+    await s.close();
+  }
+}
+
+/**
+ * For files that start services with different settings test by test: returns `start(env)`, and
+ * closes every service it started after the file's tests (call it at the top level of the file).
+ */
+export function servicesClosedAfterAll(): (env?: Record<string, string>) => Promise<TestService> {
+  const services: TestService[] = [];
+  afterAll(() => Promise.all(services.map((s) => s.close())));
+  return async (env = {}) => {
+    const s = await startTestService(env);
+    services.push(s);
+    return s;
+  };
+}

@@ -51,17 +51,5 @@ export function collect<E extends keyof ServerToClientEvents>(
   return seen;
 }
 
-/** Polls until `check` holds, failing after a generous deadline (not a timing assertion). */
-export async function eventually(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Kept importable from here for suites written before test/helpers/wait.ts.
+export { eventually, pause } from './wait';

@@ -1,18 +1,11 @@
+import type { TicketDto } from '../../src/modules/tickets/ticket.presenter';
+import { confirm, line, payment, reserve } from './api';
 import { call } from './http';
 import type { EventBody, OrderBody, TestUser } from './factories';
 import type { TestService } from './service';
 
-export interface TicketBody {
-  id: string;
-  ordenId: string;
-  eventoId: string;
-  categoriaId: string;
-  categoriaNombre: string;
-  estado: 'VALIDO' | 'USADO' | 'ANULADO';
-  codigo: string;
-  ingresoEn: string | null;
-  puerta: string | null;
-}
+/** A ticket as the API shows it: the server's presenter's type. */
+export type TicketBody = TicketDto;
 
 /** Reserves `lines` (category index → quantity) for `buyer` and confirms the order. */
 export async function buyConfirmed(
@@ -21,24 +14,12 @@ export async function buyConfirmed(
   event: EventBody,
   lines: number[],
 ): Promise<OrderBody> {
-  const tickets = lines.flatMap((cantidad, i) =>
-    cantidad > 0 ? [{ categoriaId: event.categorias[i]!.id, cantidad }] : [],
-  );
-  const order = await call(svc.url, 'POST', '/api/orders', {
-    token: buyer.token,
-    body: { eventoId: event.id, tickets },
-  });
-  if (order.status !== 201) throw new Error(`reserve failed: ${order.status} ${JSON.stringify(order.body)}`);
-  const confirmed = await call(svc.url, 'PUT', `/api/orders/${order.body.id}/confirm`, {
-    token: buyer.token,
-    body: { metodoPago: 'card', transactionId: `tx-${order.body.id}` },
-  });
-  if (confirmed.status !== 200)
-    throw new Error(`confirm failed: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
-  return confirmed.body;
+  const tickets = lines.flatMap((cantidad, i) => (cantidad > 0 ? [line(event.categorias[i]!, cantidad)] : []));
+  const order = await reserve(svc, buyer, event.id, tickets);
+  return confirm(svc, buyer, order.id, payment(`tx-${order.id}`, 'card'));
 }
 
-export async function ticketsOf(svc: TestService, user: TestUser, orderId: string): Promise<TicketBody[]> {
+export async function ticketsOf(svc: TestService, user: TestUser, orderId: string): Promise<TicketDto[]> {
   const res = await call(svc.url, 'GET', `/api/orders/${orderId}/tickets`, { token: user.token });
   if (res.status !== 200) throw new Error(`tickets failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;

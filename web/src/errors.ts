@@ -183,6 +183,12 @@ export function describeError(error: unknown, context: DescribeContext = {}): De
       };
     case 'IDEMPOTENCY_KEY_REUSED':
       return { title: 'This request was already sent with different content. Please try again.', items: [] };
+    case 'QUEUE_REQUIRED':
+      return {
+        title:
+          'This event sells through its virtual queue: wait for your turn in the queue on the event page, then buy before your admission expires.',
+        items: [],
+      };
     case 'PAYLOAD_TOO_LARGE':
       return { title: 'What you sent is too large. Shorten the text and try again.', items: [] };
     case 'RATE_LIMITED': {

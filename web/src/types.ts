@@ -21,6 +21,8 @@ export type {
   PaymentConfigDto as PaymentSettings,
   PaymentDto as PaymentIntent,
 } from '../../src/modules/payments/payments.wire';
+export type { WaitlistEntryDto as WaitlistEntry } from '../../src/modules/waitlist/waitlist.wire';
+export type { QueueTurnDto as QueueTurn } from '../../src/modules/queue/queue.wire';
 export type { SalesCategoryDto as SalesCategory, SalesDto as Sales } from '../../src/modules/admin/admin.wire';
 export type {
   Ack,
@@ -28,6 +30,8 @@ export type {
   CheckinUpdate,
   EventUpdate,
   OrderStatusChange,
+  QueueAdmitted,
+  QueuePosition,
   StockUpdate,
 } from '../../src/modules/realtime/realtime.wire';
 export type { ClientToServerEvents, ServerToClientEvents };

@@ -7,6 +7,8 @@ import { categoryBody, categoryPatchBody } from '../categories/categories.schema
 import { createEventBody, searchQuery, updateEventBody } from '../events/events.schemas';
 import { adminOrdersQuery, confirmOrderBody, createOrderBody } from '../orders/orders.schemas';
 import { TICKET_ENDPOINTS } from '../tickets/tickets.docs';
+import { WAITLIST_ENDPOINTS } from '../waitlist/waitlist.docs';
+import { QUEUE_ENDPOINTS } from '../queue/queue.docs';
 import { realtimeDescription, realtimeEventSchemas } from './realtime-docs';
 import { errorResponse } from '../../shared/http/wire';
 import { sessionResponse, userResponse } from '../auth/auth.wire';
@@ -220,6 +222,12 @@ export const ENDPOINTS: Endpoint[] = [
         .describe(
           'Retries with the same key (same user, same body) return the same order; another body → 409 IDEMPOTENCY_KEY_REUSED',
         ),
+      'Queue-Token': z
+        .string()
+        .optional()
+        .describe(
+          'For an event with colaVirtual: the admission token from queue:admitted (or POST /api/events/{id}/queue), of this buyer and event and unexpired; without one 403 QUEUE_REQUIRED',
+        ),
     }),
     ok: {
       status: 201,
@@ -235,6 +243,7 @@ export const ENDPOINTS: Endpoint[] = [
       'IDEMPOTENCY_KEY_REUSED',
       'LIMIT_EXCEEDED',
       'SALES_CLOSED',
+      'QUEUE_REQUIRED',
       'RATE_LIMITED',
       'SERVICE_UNAVAILABLE',
     ],
@@ -365,6 +374,8 @@ export const ENDPOINTS: Endpoint[] = [
   },
 
   ...TICKET_ENDPOINTS,
+  ...WAITLIST_ENDPOINTS,
+  ...QUEUE_ENDPOINTS,
 ];
 
 export const toOpenApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');

@@ -7,6 +7,8 @@ import {
   joinEventPayload,
   joinUserPayload,
   orderStatusChange,
+  queueAdmitted,
+  queuePosition,
   stockUpdate,
 } from '../realtime/realtime.wire';
 
@@ -34,6 +36,10 @@ Server → client, only after the change is committed:
   of LOW_STOCK_THRESHOLD
 - \`checkin:update\` \`{ eventoId, emitidos, admitidos }\` to the organizer's user room after admissions at the event's
   doors (and when tickets are issued or voided), coalesced to at most one per event every 250 ms; the last one is current
+- \`queue:position\` \`{ eventoId, turnoId, posicion, agotado? }\` to each waiting buyer's room when positions in an
+  event's virtual queue move (at most once a second per event); \`posicion: 0, agotado: true\` when it sold out first
+- \`queue:admitted\` \`{ eventoId, turnoId, token, expiraEn }\` to the admitted buyer's room: send \`token\` as the
+  \`Queue-Token\` header of \`POST /api/orders\` for that event until \`expiraEn\`
 
 JSON Schemas of these payloads are under \`x-socketio\` in this document.
 `;
@@ -52,6 +58,8 @@ export function realtimeEventSchemas() {
       'event:update': json(eventUpdate),
       'ticket:almost-sold-out': json(almostSoldOut),
       'checkin:update': json(checkinUpdate),
+      'queue:position': json(queuePosition),
+      'queue:admitted': json(queueAdmitted),
     },
   };
 }

@@ -14,6 +14,7 @@ export function presentEvent(event: EventRow, categorias: CategoryDto[]): EventD
     precioBase: fromCents(event.base_price_cents),
     organizadorId: event.organizer_id,
     maxPorComprador: event.max_per_buyer,
+    colaVirtual: event.virtual_queue,
     categorias,
     createdAt: event.created_at.toISOString(),
     updatedAt: event.updated_at.toISOString(),
@@ -31,6 +32,7 @@ const EDITABLE_FIELDS: {
   capacidadTotal: (e) => e.capacity,
   precioBase: (e) => fromCents(e.base_price_cents),
   maxPorComprador: (e) => e.max_per_buyer,
+  colaVirtual: (e) => e.virtual_queue,
 };
 
 /** The edited fields with their new values, in wire names, for the `event:update` message. */

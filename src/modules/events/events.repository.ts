@@ -21,6 +21,7 @@ export interface NewEvent {
   basePriceCents: number;
   organizerId: string;
   maxPerBuyer: number | null;
+  virtualQueue: boolean;
 }
 
 export type EventChanges = Partial<Omit<NewEvent, 'organizerId'>>;
@@ -79,6 +80,7 @@ export class EventRepository {
         base_price_cents: event.basePriceCents,
         organizer_id: event.organizerId,
         max_per_buyer: event.maxPerBuyer,
+        virtual_queue: event.virtualQueue,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -116,6 +118,7 @@ export class EventRepository {
         capacity: changes.capacity,
         base_price_cents: changes.basePriceCents,
         max_per_buyer: changes.maxPerBuyer,
+        virtual_queue: changes.virtualQueue,
         updated_at: sql`now()`,
       })
       .where('id', '=', id)

@@ -20,12 +20,16 @@ const eventFields = {
     .max(1_000_000)
     .nullable()
     .describe('Tickets one buyer may hold or own of this event at once (live holds + confirmed); null: no limit'),
+  colaVirtual: z
+    .boolean()
+    .describe('A virtual queue: buyers join it and buy only with the admission token it gives them'),
 };
 
 export const createEventBody = z.object({
   ...eventFields,
   descripcion: eventFields.descripcion.default(''),
   maxPorComprador: eventFields.maxPorComprador.optional(),
+  colaVirtual: eventFields.colaVirtual.optional(),
   categorias: z.array(categoryBody).max(100).default([]),
 });
 export type CreateEventInput = z.infer<typeof createEventBody>;

@@ -77,6 +77,7 @@ export class EventService {
         basePriceCents: toCents(input.precioBase),
         organizerId: user.id,
         maxPerBuyer: input.maxPorComprador ?? null,
+        virtualQueue: input.colaVirtual ?? false,
       });
       for (const c of input.categorias) {
         const category = await this.categories.insert(trx, event.id, {
@@ -103,6 +104,7 @@ export class EventService {
       capacity: patch.capacidadTotal,
       basePriceCents: patch.precioBase === undefined ? undefined : toCents(patch.precioBase),
       maxPerBuyer: patch.maxPorComprador,
+      virtualQueue: patch.colaVirtual,
     };
     const { before, after } = await this.db.transaction().execute(async (trx) => {
       const event = await this.events.lockForWrite(trx, id);

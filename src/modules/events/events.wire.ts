@@ -17,6 +17,9 @@ export const eventResponse = z
       .min(1)
       .nullable()
       .describe('Tickets one buyer may hold or own of this event at once (live holds + confirmed); null: no limit'),
+    colaVirtual: z
+      .boolean()
+      .describe('Buyers queue (POST /api/events/{id}/queue) and need an admission token (Queue-Token) to buy'),
     categorias: z.array(categoryResponse),
     createdAt: timestamp,
     updatedAt: timestamp,
@@ -37,6 +40,7 @@ export const editedEventFields = eventResponse
     capacidadTotal: true,
     precioBase: true,
     maxPorComprador: true,
+    colaVirtual: true,
   })
   .partial()
   .strict();

@@ -3,6 +3,23 @@ import type { Executor } from '../../shared/db/database';
 import type { DB } from '../../shared/db/schema';
 import { MAX_STOCK_BUCKETS, MIN_TICKETS_PER_BUCKET } from '../../shared/domain';
 
+/** A RESERVED order made for a waiting-list entry when tickets were freed. */
+export interface WaitlistOffer {
+  entryId: string;
+  orderId: string;
+  userId: string;
+  eventId: string;
+  categoryId: string;
+  expiresAt: Date;
+}
+interface RawOffer {
+  entry_id: string;
+  order_id: string;
+  user_id: string;
+  event_id: string;
+  expires_at: string;
+}
+
 export function bucketCount(totalQuantity: number): number {
   return Math.max(1, Math.min(MAX_STOCK_BUCKETS, Math.floor(totalQuantity / MIN_TICKETS_PER_BUCKET)));
 }
@@ -83,22 +100,31 @@ export class StockRepository {
   }
 
   /**
-   * Puts tickets back on sale, one category at a time in id order (so two releasers never
-   * deadlock), each into its emptiest bucket. A bucket can vanish under us when a capacity edit
-   * shrinks the category; then the update touches nothing and we pick again.
+   * Returns freed tickets, one category at a time in id order (so two releasers never deadlock),
+   * through `release_stock()` (migrations/0010): the category's waiting list is served first, in
+   * the same statement, with RESERVED orders of `holdMs`; what nobody waiting can use goes back
+   * on sale. Returns the offers made.
    */
-  async release(trx: Transaction<DB>, quantities: ReadonlyMap<string, number>): Promise<void> {
+  async release(
+    trx: Transaction<DB>,
+    quantities: ReadonlyMap<string, number>,
+    holdMs: number,
+  ): Promise<WaitlistOffer[]> {
+    const offers: WaitlistOffer[] = [];
     for (const categoryId of [...quantities.keys()].sort()) {
-      const quantity = quantities.get(categoryId)!;
-      for (let attempt = 0; ; attempt++) {
-        const result = await sql`
-          UPDATE category_stock SET available = available + ${quantity}
-          WHERE category_id = ${categoryId} AND bucket = (
-            SELECT bucket FROM category_stock WHERE category_id = ${categoryId}
-            ORDER BY available, bucket LIMIT 1)`.execute(trx);
-        if (Number(result.numAffectedRows ?? 0) === 1) break;
-        if (attempt >= 5) throw new Error(`could not return ${quantity} tickets to category ${categoryId}`);
+      const { rows } = await sql<{ offers: RawOffer[] }>`
+        SELECT release_stock(${categoryId}, ${quantities.get(categoryId)!}, ${holdMs}) AS offers`.execute(trx);
+      for (const o of rows[0]!.offers) {
+        offers.push({
+          entryId: o.entry_id,
+          orderId: o.order_id,
+          userId: o.user_id,
+          eventId: o.event_id,
+          categoryId,
+          expiresAt: new Date(o.expires_at),
+        });
       }
     }
+    return offers;
   }
 }

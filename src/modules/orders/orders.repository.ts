@@ -19,12 +19,14 @@ export interface NewOrder {
   holdMs: number;
   idempotencyKey?: string;
   requestHash?: string;
+  /** The caller verified an admission token of this buyer for this event (virtual queue). */
+  queueAdmitted: boolean;
 }
 
 /** What `reserve_order()` answered: the order, or why nothing was reserved. */
 export type ReservationResult =
   | { ok: true; order: OrderWithItems }
-  | { ok: false; reason: 'EVENT_NOT_FOUND' | 'EVENT_STARTED' | 'INSUFFICIENT_STOCK' }
+  | { ok: false; reason: 'EVENT_NOT_FOUND' | 'EVENT_STARTED' | 'INSUFFICIENT_STOCK' | 'QUEUE_REQUIRED' }
   | { ok: false; reason: 'FOREIGN_CATEGORIES'; positions: number[] }
   | { ok: false; reason: 'SALES_CLOSED'; closed: ClosedCategory[] }
   | { ok: false; reason: 'LIMIT_EXCEEDED'; max: number; current: number; requested: number };
@@ -36,11 +38,18 @@ export interface ClosedCategory {
   salesEnd: Date | null;
 }
 
-/** SQLSTATEs raised by reserve_order() (migrations/0003, 0005). */
+/** SQLSTATEs raised by reserve_order() (migrations/0003, 0005, 0010). */
 const RESERVATION_ERRORS: Record<
   string,
-  'EVENT_NOT_FOUND' | 'EVENT_STARTED' | 'INSUFFICIENT_STOCK' | 'FOREIGN_CATEGORIES' | 'SALES_CLOSED' | 'LIMIT_EXCEEDED'
+  | 'EVENT_NOT_FOUND'
+  | 'EVENT_STARTED'
+  | 'INSUFFICIENT_STOCK'
+  | 'FOREIGN_CATEGORIES'
+  | 'SALES_CLOSED'
+  | 'LIMIT_EXCEEDED'
+  | 'QUEUE_REQUIRED'
 > = {
+  TK403: 'QUEUE_REQUIRED',
   TK404: 'EVENT_NOT_FOUND',
   TK409: 'EVENT_STARTED',
   TK001: 'INSUFFICIENT_STOCK',
@@ -85,7 +94,7 @@ export class OrderRepository {
   ) {}
 
   /**
-   * The whole purchase in one statement (`reserve_order()`, migrations/0005): checks, prices, takes
+   * The whole purchase in one statement (`reserve_order()`, migrations/0011): checks, prices, takes
    * every line's stock or none and records the order, so bucket locks are held only while the
    * server runs it. A named (prepared) statement: parsed and planned once per connection.
    */
@@ -96,7 +105,7 @@ export class OrderRepository {
         Omit<OrderRow, 'items'> & { items: Array<Omit<OrderItemRow, 'order_id'>> }
       >({
         name: 'reserve_order',
-        text: 'SELECT * FROM reserve_order($1, $2, $3::jsonb, $4, $5, $6, $7)',
+        text: 'SELECT * FROM reserve_order($1, $2, $3::jsonb, $4, $5, $6, $7, $8)',
         values: [
           order.userId,
           order.eventId,
@@ -105,6 +114,7 @@ export class OrderRepository {
           order.idempotencyKey ?? null,
           order.requestHash ?? null,
           Math.floor(Math.random() * MAX_STOCK_BUCKETS),
+          order.queueAdmitted,
         ],
       });
       const row = rows[0]!;
@@ -237,8 +247,11 @@ export class OrderRepository {
     return result.rows[0];
   }
 
-  /** Locks the order (and reads when its event starts) before a cancellation decides anything. */
-  async lockForCancel(
+  /**
+   * Locks the order and reads when its event starts: every cancellation and payment decision
+   * starts here (lock-order table, docs/architecture.md).
+   */
+  async lockWithEventStart(
     trx: Transaction<DB>,
     orderId: string,
   ): Promise<(OrderRow & { event_starts_at: Date }) | undefined> {

@@ -35,6 +35,8 @@ export async function createOrder(
   headers: IncomingHttpHeaders,
 ): Promise<OrderDto> {
   const idempotencyHeader = headers['idempotency-key'] as string | undefined;
+  // Checked in memory by the service; the database refuses a queued event without it.
+  const queueToken = headers['queue-token'] as string | undefined;
   // Every attempt counts, valid or not: a script cannot probe faster by sending bad bodies.
   try {
     await deps.limits.order(user.id);
@@ -56,7 +58,7 @@ export async function createOrder(
     key = parsed.data;
   }
   try {
-    const { order, created } = await deps.orders.reserve(user, body, key);
+    const { order, created } = await deps.orders.reserve(user, body, key, queueToken);
     deps.metrics.reservations.inc({ outcome: created ? 'created' : 'replayed' });
     // A replay answers exactly like the first request did.
     return order;

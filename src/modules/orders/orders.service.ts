@@ -8,7 +8,7 @@ import type { Pagination } from '../../shared/http/schemas';
 import type { Page } from '../../shared/http/wire';
 import { TtlCache } from '../../shared/ttl-cache';
 import type { AuthUser } from '../auth/tokens';
-import type { StockRepository } from '../inventory/stock.repository';
+import type { StockRepository, WaitlistOffer } from '../inventory/stock.repository';
 import { assertCanConfirmOrder, canCancelOrder, canSeeOrder } from '../policy/policy';
 import { presentOrder, presentOrderHistory, type OrderWithItems } from './order.presenter';
 import type { OrderDto, OrderHistoryDto } from './orders.wire';
@@ -22,10 +22,16 @@ import type {
 import type { ConfirmOrderInput, CreateOrderInput } from './orders.schemas';
 import type { PaymentService } from '../payments/payments.service';
 import type { ProviderIntent } from '../payments/provider';
+import { orderStatusChanged } from './order-status-event';
 
 export interface OrderSettings {
   reservationTimeoutMs: number;
   maxTicketsPerOrder: number;
+}
+
+/** Checks a virtual-queue admission token in memory (signature, buyer, event, expiry). */
+export interface AdmissionCheck {
+  admits(token: string, userId: string, eventId: string): boolean;
 }
 
 const UNIQUE_VIOLATION = '23505';
@@ -66,6 +72,7 @@ export class OrderService {
     private readonly bus: DomainEvents,
     private readonly settings: OrderSettings,
     private readonly payments: PaymentService,
+    private readonly admission: AdmissionCheck,
   ) {
     const forget = ({ categoryIds }: { categoryIds: string[] }) => categoryIds.forEach((id) => this.soldOut.delete(id));
     bus.subscribe('stock.changed', forget);
@@ -82,6 +89,7 @@ export class OrderService {
     user: AuthUser,
     input: CreateOrderInput,
     idempotencyKey?: string,
+    queueToken?: string,
   ): Promise<{ order: OrderDto; created: boolean }> {
     const hash = idempotencyKey ? requestHash(input) : undefined;
     if (idempotencyKey) {
@@ -124,6 +132,8 @@ export class OrderService {
         holdMs: this.settings.reservationTimeoutMs,
         idempotencyKey,
         requestHash: hash,
+        // Whether the event needs it is decided inside the statement, under the event's lock.
+        queueAdmitted: queueToken !== undefined && this.admission.admits(queueToken, user.id, eventId),
       });
     } catch (error) {
       if (idempotencyKey && isUniqueViolation(error, 'orders_idempotency_key')) {
@@ -198,7 +208,7 @@ export class OrderService {
 
   async cancel(user: AuthUser, orderId: string): Promise<OrderDto> {
     const cancelled = await this.db.transaction().execute(async (trx) => {
-      const order = await this.orders.lockForCancel(trx, orderId);
+      const order = await this.orders.lockWithEventStart(trx, orderId);
       if (!order || !canCancelOrder(user, order)) throw notFound('Order');
       if (!isOneOf(CANCELLABLE_STATUSES, order.status)) {
         throw new AppError('INVALID_STATE', `An order in state ${order.status} cannot be cancelled`);
@@ -211,13 +221,15 @@ export class OrderService {
       // Payments before stock: the table order of docs/architecture.md (orders → payments → buckets).
       const refunds = order.status === 'CONFIRMED' ? await this.payments.refundOnCancel(trx, order) : [];
       // The row lock and the status check above make sure the stock goes back exactly once.
+      // The waiting list is served first, in this transaction (migrations/0010, release_stock).
       const quantities = await this.orders.quantitiesByCategory(trx, [order.id]);
-      await this.stock.release(trx, quantities);
-      return { order: updated, categoryIds: [...quantities.keys()], refunds };
+      const offers = await this.stock.release(trx, quantities, this.settings.reservationTimeoutMs);
+      return { order: updated, categoryIds: [...quantities.keys()], refunds, offers };
     });
     // Provider refunds only after the cancellation committed; a failed call is retried by the job.
     await this.payments.afterCommit(cancelled.refunds).catch(() => undefined);
     this.publishStatus(cancelled.order);
+    this.publishOffers(cancelled.offers);
     this.bus.publish('stock.changed', { eventId: cancelled.order.event_id, categoryIds: cancelled.categoryIds });
     return this.get(user, orderId);
   }
@@ -246,13 +258,15 @@ export class OrderService {
    * transaction. Returns how many orders it expired.
    */
   async expireDueHolds(batchSize: number, db: Database = this.db): Promise<number> {
-    const expired = await db.transaction().execute(async (trx) => {
+    const result = await db.transaction().execute(async (trx) => {
       const holds = await this.orders.expireDue(trx, batchSize);
       const quantities = new Map<string, number>();
       for (const h of holds) quantities.set(h.categoryId, (quantities.get(h.categoryId) ?? 0) + h.quantity);
-      await this.stock.release(trx, quantities);
-      return holds;
+      // Expired offers pass to the next entry here: the trigger marked them EXPIRADO above.
+      const offers = await this.stock.release(trx, quantities, this.settings.reservationTimeoutMs);
+      return { holds, offers };
     });
+    const { holds: expired, offers } = result;
     const orders = new Map(expired.map((h) => [h.id, h]));
     for (const h of orders.values()) {
       this.bus.publish('order.status-changed', {
@@ -268,7 +282,21 @@ export class OrderService {
     for (const [eventId, categories] of byEvent) {
       this.bus.publish('stock.changed', { eventId, categoryIds: [...categories] });
     }
+    this.publishOffers(offers);
     return orders.size;
+  }
+
+  /** Orders made for waiting-list entries reach their buyers as any new order does. */
+  private publishOffers(offers: readonly WaitlistOffer[]): void {
+    for (const o of offers) {
+      this.bus.publish('order.status-changed', {
+        orderId: o.orderId,
+        userId: o.userId,
+        eventId: o.eventId,
+        status: 'RESERVED',
+        expiresAt: o.expiresAt,
+      });
+    }
   }
 
   private async replay(previous: OrderRow, hash: string): Promise<OrderDto> {
@@ -304,6 +332,11 @@ export class OrderService {
         );
       case 'INSUFFICIENT_STOCK':
         return this.insufficientStock(eventId, lines);
+      case 'QUEUE_REQUIRED':
+        return new AppError(
+          'QUEUE_REQUIRED',
+          'This event sells through its virtual queue: join it (POST /api/events/{id}/queue) and send the admission token as the Queue-Token header',
+        );
       case 'SALES_CLOSED':
         return salesClosed(result.closed);
       case 'LIMIT_EXCEEDED':
@@ -341,13 +374,7 @@ export class OrderService {
   }
 
   private publishStatus(order: OrderRow): void {
-    this.bus.publish('order.status-changed', {
-      orderId: order.id,
-      userId: order.user_id,
-      eventId: order.event_id,
-      status: order.status,
-      expiresAt: order.expires_at,
-    });
+    this.bus.publish('order.status-changed', orderStatusChanged(order));
   }
 }
 

@@ -81,23 +81,17 @@ export class PaymentRepository {
     return row !== undefined;
   }
 
-  /** The order row, locked, with when its event starts: every payment decision starts here. */
-  lockOrder(trx: Transaction<DB>, orderId: string) {
-    return trx
-      .selectFrom('orders as o')
-      .innerJoin('events as e', 'e.id', 'o.event_id')
-      .selectAll('o')
-      .select('e.starts_at as event_starts_at')
-      .where('o.id', '=', orderId)
-      .forUpdate('o')
-      .executeTakeFirst();
-  }
-
-  /** Takes the order's tickets again (retake_order_stock, migrations/0006); false: not all are there. */
-  async retakeStock(trx: Transaction<DB>, orderId: string): Promise<boolean> {
+  /**
+   * Takes the order's tickets again under the purchase rules (retake_order_stock, migrations/0009):
+   * null when taken, else why not ('stock': not all are there; 'limit': the buyer would pass the
+   * event's per-buyer limit).
+   */
+  async retakeStock(trx: Transaction<DB>, orderId: string): Promise<'stock' | 'limit' | null> {
     const start = Math.floor(Math.random() * MAX_STOCK_BUCKETS);
-    const { rows } = await sql<{ ok: boolean }>`SELECT retake_order_stock(${orderId}, ${start}) AS ok`.execute(trx);
-    return rows[0]!.ok;
+    const { rows } = await sql<{
+      refused: 'stock' | 'limit' | null;
+    }>`SELECT retake_order_stock(${orderId}, ${start}) AS refused`.execute(trx);
+    return rows[0]!.refused;
   }
 
   /** Any → CONFIRMED with the provider's payment, and the history entry saying why. */

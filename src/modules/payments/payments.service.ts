@@ -18,6 +18,7 @@ import {
   type ProviderEvent,
   type ProviderIntent,
 } from './provider';
+import { orderStatusChanged } from '../orders/order-status-event';
 
 /** The events that say the money is there (authorized or captured). */
 const PAYMENT_EVENTS = new Set(['payment_intent.amount_capturable_updated', 'payment_intent.succeeded']);
@@ -214,7 +215,7 @@ export class PaymentService {
     const decision = await this.db.transaction().execute(async (trx): Promise<Decision> => {
       if (!(await this.payments.claimEvent(trx, this.provider.name, event.id, event.type, null)))
         return { followUps: [] };
-      const order = await this.payments.lockOrder(trx, orderId);
+      const order = await this.orders.lockWithEventStart(trx, orderId);
       if (!order) {
         this.logger.warn({ eventId: event.id, orderId }, 'payment for an unknown order; left to the provider account');
         return { followUps: [] };
@@ -275,8 +276,14 @@ export class PaymentService {
     if (order.event_starts_at.getTime() <= Date.now()) {
       return release(`late payment refused: the event has started; payment ${intent.id} ${giveBack}`);
     }
-    if (!(await this.payments.retakeStock(trx, order.id))) {
+    const refused = await this.payments.retakeStock(trx, order.id);
+    if (refused === 'stock') {
       return release(`late payment refused: the tickets are no longer available; payment ${intent.id} ${giveBack}`);
+    }
+    if (refused === 'limit') {
+      return release(
+        `late payment refused: the buyer already holds or owns the event's per-buyer limit; payment ${intent.id} ${giveBack}`,
+      );
     }
     const decision = await confirm(
       `late payment honoured: payment ${intent.id} arrived after the order was ${order.status}`,
@@ -291,12 +298,6 @@ export class PaymentService {
   }
 
   private publishStatus(order: OrderRow): void {
-    this.bus.publish('order.status-changed', {
-      orderId: order.id,
-      userId: order.user_id,
-      eventId: order.event_id,
-      status: order.status,
-      expiresAt: order.expires_at,
-    });
+    this.bus.publish('order.status-changed', orderStatusChanged(order));
   }
 }

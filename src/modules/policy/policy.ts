@@ -50,6 +50,9 @@ export const canCancelOrder = canSeeOrder;
 /** A ticket, its code and QR code: its buyer's and administrators' (others get 404). */
 export const canSeeTicket = canSeeOrder;
 
+/** A waiting-list entry is left by its buyer only (others' entries are answered 404). */
+export const canLeaveWaitlistEntry = (actor: Actor, entry: { user_id: string }): boolean => entry.user_id === actor.id;
+
 /** Only the buyer pays for an order, administrators included. */
 export function assertCanConfirmOrder(actor: Actor, order: { user_id: string }): void {
   if (order.user_id !== actor.id) throw forbidden('Only the buyer can confirm an order');

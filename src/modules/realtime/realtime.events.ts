@@ -1,6 +1,15 @@
 import type { Server } from 'socket.io';
 import type { AuthUser } from '../auth/tokens';
-import type { Ack, AlmostSoldOut, CheckinUpdate, EventUpdate, OrderStatusChange, StockUpdate } from './realtime.wire';
+import type {
+  Ack,
+  AlmostSoldOut,
+  CheckinUpdate,
+  EventUpdate,
+  OrderStatusChange,
+  QueueAdmitted,
+  QueuePosition,
+  StockUpdate,
+} from './realtime.wire';
 
 /** The typed Socket.IO events (payload shapes in `realtime.wire.ts`); shared by server, tests and web. */
 export type AckCallback = (result: Ack) => void;
@@ -11,6 +20,8 @@ export interface ServerToClientEvents {
   'event:update': (payload: EventUpdate) => void;
   'ticket:almost-sold-out': (payload: AlmostSoldOut) => void;
   'checkin:update': (payload: CheckinUpdate) => void;
+  'queue:position': (payload: QueuePosition) => void;
+  'queue:admitted': (payload: QueueAdmitted) => void;
 }
 
 export interface ClientToServerEvents {
@@ -26,6 +37,10 @@ export interface InterServerEvents {
   'orders:status': (changes: Array<OrderStatusChange & { userId: string }>) => void;
   /** Tickets of these events were admitted, issued or voided on the sending instance. */
   'checkin:dirty': (eventIds: string[]) => void;
+  /** Admissions made by the admitter on the sending instance, for buyers connected anywhere. */
+  'queue:admitted': (admissions: Array<QueueAdmitted & { userId: string }>) => void;
+  /** Positions in this event's queue moved: each instance pushes them to its own sockets. */
+  'queue:moved': (eventId: string) => void;
 }
 
 export interface SocketData {

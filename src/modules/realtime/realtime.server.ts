@@ -27,6 +27,7 @@ import {
 } from './realtime.events';
 import { joinEventPayload, joinUserPayload, type Ack } from './realtime.wire';
 import { CheckinBroadcaster, type CheckinCounts } from './checkin-broadcaster';
+import { QueueRelay, type QueuePositions } from './queue-relay';
 import { StatusRelay } from './status-relay';
 import { StockBroadcaster } from './stock-broadcaster';
 import { JOIN_WINDOW_SECONDS, JoinGuard } from './join-guard';
@@ -44,6 +45,8 @@ export interface RealtimeDeps {
   repository: RealtimeRepository;
   bus: DomainEvents;
   checkinCounts: CheckinCounts;
+  /** Places of buyers in an event's virtual queue (read by each instance for its own sockets). */
+  queuePositions: QueuePositions;
 }
 
 export interface Realtime {
@@ -249,6 +252,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
   const stock = new StockBroadcaster(io, repository, log);
   const statuses = new StatusRelay(io);
   const checkins = new CheckinBroadcaster(io, deps.checkinCounts, log);
+  const queue = new QueueRelay(io, deps.queuePositions, log);
   io.on('checkin:dirty', (eventIds) => checkins.markDirty(eventIds));
   io.on('stock:dirty', (categoryIds) => {
     stock.markDirty(categoryIds);
@@ -264,11 +268,23 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
         expiraEn: o.expiresAt.toISOString(),
       }),
     ),
-    bus.subscribe('checkin.admitted', ({ eventId }) => checkins.changedLocally(eventId)),
+    bus.subscribe('checkin.admitted', ({ eventId }) => checkins.changedLocally([eventId])),
     // Confirmations issue tickets and cancellations of confirmed orders void them.
     bus.subscribe('order.status-changed', (o) => {
-      if (o.status === 'CONFIRMED' || o.status === 'CANCELLED') checkins.changedLocally(o.eventId);
+      if (o.status === 'CONFIRMED' || o.status === 'CANCELLED') checkins.changedLocally([o.eventId]);
     }),
+    bus.subscribe('queue.admitted', ({ eventId, admissions }) =>
+      queue.admittedHere(
+        admissions.map((a) => ({
+          userId: a.userId,
+          eventoId: eventId,
+          turnoId: a.turnId,
+          token: a.token,
+          expiraEn: a.expiresAt.toISOString(),
+        })),
+      ),
+    ),
+    bus.subscribe('queue.moved', ({ eventId }) => queue.movedHere(eventId)),
     bus.subscribe('event.updated', (e) =>
       io.to(eventRoom(e.eventId)).emit('event:update', { eventoId: e.eventId, cambios: e.changes }),
     ),

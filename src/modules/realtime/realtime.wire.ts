@@ -37,5 +37,25 @@ export type EventUpdate = z.infer<typeof eventUpdate>;
 export const almostSoldOut = z.object({ eventoId: id, categoriaId: id, stockRestante: z.int().min(0) }).strict();
 export type AlmostSoldOut = z.infer<typeof almostSoldOut>;
 
+export const queuePosition = z
+  .object({
+    eventoId: id,
+    turnoId: id,
+    posicion: z.int().min(0).describe('1: next; 0 with agotado: the event sold out before this turn came'),
+    agotado: z.literal(true).optional().describe('Present when the event sold out: this turn will not be admitted'),
+  })
+  .strict();
+export type QueuePosition = z.infer<typeof queuePosition>;
+
+export const queueAdmitted = z
+  .object({
+    eventoId: id,
+    turnoId: id,
+    token: z.string().describe('Send as the Queue-Token header of POST /api/orders for this event'),
+    expiraEn: timestamp,
+  })
+  .strict();
+export type QueueAdmitted = z.infer<typeof queueAdmitted>;
+
 export const checkinUpdate = z.object({ eventoId: id, emitidos: z.int().min(0), admitidos: z.int().min(0) }).strict();
 export type CheckinUpdate = z.infer<typeof checkinUpdate>;

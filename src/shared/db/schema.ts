@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { OrderStatus, Role } from '../domain';
+import type { OrderStatus, QueueTurnStatus, Role, WaitlistStatus } from '../domain';
 
 /** Table types for Kysely, kept by hand in step with `migrations/`; enums come from `shared/domain.ts`. */
 
@@ -27,6 +27,8 @@ export interface EventsTable {
   organizer_id: string;
   /** Tickets one buyer may hold or own of this event; null: no limit. */
   max_per_buyer: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Buyers queue and buy with an admission token (migrations/0011). */
+  virtual_queue: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
@@ -116,6 +118,40 @@ export interface ProviderEventsTable {
   processed_at: CreatedAt;
 }
 
+export interface WaitlistEntriesTable {
+  id: Generated<string>;
+  seq: Generated<number>;
+  event_id: string;
+  category_id: string;
+  user_id: string;
+  quantity: number;
+  status: Generated<WaitlistStatus>;
+  order_id: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface QueueTurnsTable {
+  id: Generated<string>;
+  event_id: string;
+  user_id: string;
+  place: number;
+  status: Generated<QueueTurnStatus>;
+  admitted_at: Date | null;
+  token_expires_at: Date | null;
+  created_at: CreatedAt;
+}
+
+export interface QueueStateTable {
+  event_id: string;
+  credit: Generated<number>;
+  ticked_at: Generated<Date>;
+  moved: Generated<boolean>;
+  pushed_at: Generated<Date>;
+  pushed_waiting: Generated<number>;
+  sold_out: Generated<boolean>;
+}
+
 export interface DB {
   users: UsersTable;
   events: EventsTable;
@@ -123,12 +159,15 @@ export interface DB {
   category_stock: CategoryStockTable;
   orders: OrdersTable;
   order_items: OrderItemsTable;
-  /** A view (migrations/0009): each order's creation, derived from the order row, then its stored changes. */
+  /** A view (migrations/0012): each order's creation, derived from the order row, then its stored changes. */
   order_status_history: OrderStatusHistoryTable;
   /** The stored transitions (every one but the creation); written here. */
   order_status_changes: OrderStatusHistoryTable;
   payments: PaymentsTable;
   provider_events: ProviderEventsTable;
+  waitlist_entries: WaitlistEntriesTable;
+  queue_turns: QueueTurnsTable;
+  queue_state: QueueStateTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -138,3 +177,5 @@ export type OrderRow = Selectable<OrdersTable>;
 export type OrderItemRow = Selectable<OrderItemsTable>;
 export type OrderStatusHistoryRow = Selectable<OrderStatusHistoryTable>;
 export type PaymentRow = Selectable<PaymentsTable>;
+export type WaitlistEntryRow = Selectable<WaitlistEntriesTable>;
+export type QueueTurnRow = Selectable<QueueTurnsTable>;

@@ -17,6 +17,8 @@ import { session } from '../session';
 import type { Category, Order, StockShortage, TicketEvent } from '../types';
 import { announce, busy, flashNext, navigate, notice, takeFlash } from '../ui';
 import type { ViewContext } from '../view';
+import { dropQueueToken, queueScreen, queueToken } from './queue';
+import { waitlistFor, type WaitlistControl } from './waitlist';
 
 /** Share of a category's tickets under which its bar turns "low" (the server's default threshold is 10%). */
 const LOW_SHARE = 0.1;
@@ -29,6 +31,7 @@ interface CategoryUi {
   text: HTMLParagraphElement;
   qty: HTMLInputElement;
   warning: HTMLParagraphElement;
+  waitlist: WaitlistControl;
 }
 
 /** When a category can be bought, in words; null when it is simply on sale until the event. */
@@ -57,6 +60,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
   const early = new Map<string, number>();
   let event: TicketEvent | null = null;
   const cats = new Map<string, CategoryUi>();
+  const waitlist = waitlistFor(eventId, ctx.onCleanup);
 
   const header = h('div', { class: 'event-header' });
   const updates = h('div', { class: 'live-notes', 'aria-live': 'polite', 'data-testid': 'event-updates' });
@@ -157,6 +161,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
     ui.qty.max = String(Math.max(0, available));
     // Nothing to choose in a sold-out category (unless a quantity was already typed: keep it visible).
     ui.qty.disabled = available <= 0 && (ui.qty.value === '' || Number(ui.qty.value) === 0);
+    ui.waitlist.setAvailable(available);
     updateTotal();
   };
 
@@ -189,6 +194,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
       });
       const warning = h('p', { class: 'field-warning', hidden: true });
       const salesWindow = salesWindowText(category);
+      const waitlistUi = waitlist(category);
       const item = h(
         'li',
         { class: 'card category', 'data-testid': 'category', 'data-category-id': category.id },
@@ -209,8 +215,9 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         h('div', { class: 'stock' }, bar, text),
         field(`Quantity of ${category.nombre} tickets`, qty),
         warning,
+        waitlistUi.element,
       );
-      const ui: CategoryUi = { category, item, bar, fill, text, qty, warning };
+      const ui: CategoryUi = { category, item, bar, fill, text, qty, warning, waitlist: waitlistUi };
       cats.set(category.id, ui);
       applyStock(ui, category.disponible);
       return item;
@@ -282,7 +289,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         post<Order>(
           '/api/orders',
           { eventoId: event!.id, tickets },
-          { headers: { 'Idempotency-Key': idempotencyKey! } },
+          { headers: { 'Idempotency-Key': idempotencyKey!, ...queueHeader() } },
         ),
       );
       idempotencyKey = null;
@@ -291,6 +298,11 @@ export async function eventView(ctx: ViewContext): Promise<void> {
     } catch (error) {
       if (!(error instanceof ApiError && error.code === NETWORK_ERROR)) idempotencyKey = null;
       if (ctx.signal.aborted) return;
+      if (error instanceof ApiError && error.code === 'QUEUE_REQUIRED') {
+        // The admission expired (or never was): back to the queue.
+        dropQueueToken(eventId);
+        showQueue();
+      }
       if (error instanceof ApiError && error.code === 'INSUFFICIENT_STOCK' && Array.isArray(error.details)) {
         for (const s of error.details as StockShortage[]) {
           const ui = cats.get(s.categoriaId);
@@ -344,6 +356,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
       Object.assign(event, u.cambios);
       renderHeader();
       updateSubmit();
+      if ('colaVirtual' in u.cambios) showQueue();
       const labels: Record<string, string> = {
         nombre: 'name',
         descripcion: 'description',
@@ -352,6 +365,7 @@ export async function eventView(ctx: ViewContext): Promise<void> {
         capacidadTotal: 'capacity',
         precioBase: 'base price',
         maxPorComprador: 'limit per person',
+        colaVirtual: 'virtual queue',
       };
       const what = Object.keys(u.cambios)
         .map((k) => labels[k] ?? k)
@@ -364,6 +378,29 @@ export async function eventView(ctx: ViewContext): Promise<void> {
   );
   ctx.onCleanup(realtime.onResync(() => reload()));
   ctx.onCleanup(session.subscribe(() => updateSubmit()));
+
+  /** The virtual queue's token (events with colaVirtual): the Queue-Token header of the purchase. */
+  const queueHeader = (): Record<string, string> => {
+    const token = event?.colaVirtual ? queueToken(eventId) : null;
+    return token ? { 'Queue-Token': token } : {};
+  };
+  // For an event with a virtual queue, the ticket form opens once the buyer is admitted.
+  const queueSlot = h('div', { class: 'queue-slot' });
+  const showQueue = () => {
+    if (!event?.colaVirtual || queueToken(eventId)) {
+      replaceChildren(queueSlot);
+      form.hidden = false;
+      return;
+    }
+    form.hidden = true;
+    replaceChildren(
+      queueSlot,
+      queueScreen(event, ctx.onCleanup, () => {
+        form.hidden = false;
+        announce('It is your turn: choose your tickets.');
+      }),
+    );
+  };
 
   const flash = takeFlash();
   replaceChildren(
@@ -398,8 +435,10 @@ export async function eventView(ctx: ViewContext): Promise<void> {
       h('h2', { id: 'tickets-heading' }, 'Tickets'),
       h('p', { class: 'muted small' }, 'Availability updates live as other people buy.'),
       alerts,
+      queueSlot,
       form,
     ),
   );
+  showQueue();
   announce(`${loaded.nombre}. ${loaded.categorias.length} ticket categories.`);
 }

@@ -13,10 +13,13 @@
 ALTER TABLE order_status_history RENAME TO order_status_changes;
 DELETE FROM order_status_changes WHERE from_status IS NULL AND to_status = 'RESERVED';
 
+-- An order made for a waiting-list entry (release_stock, 0010) was created by nobody: its entry says so.
 CREATE VIEW order_status_history AS
   SELECT 0::bigint AS id, o.id AS order_id, NULL::order_status AS from_status, 'RESERVED'::order_status AS to_status,
-         o.user_id AS actor_id, 'tickets reserved'::text AS reason, o.created_at
-  FROM orders o
+         CASE WHEN w.id IS NULL THEN o.user_id END AS actor_id,
+         CASE WHEN w.id IS NULL THEN 'tickets reserved' ELSE 'offered to the waiting list' END::text AS reason,
+         o.created_at
+  FROM orders o LEFT JOIN waitlist_entries w ON w.order_id = o.id
   UNION ALL
   SELECT c.id, c.order_id, c.from_status, c.to_status, c.actor_id, c.reason, c.created_at
   FROM order_status_changes c;
@@ -35,10 +38,10 @@ END $$;
 CREATE TRIGGER order_status_history_insert INSTEAD OF INSERT ON order_status_history
   FOR EACH ROW EXECUTE FUNCTION order_status_history_insert();
 
--- As in 0005, without the history insert.
+-- As in 0011 (0005 plus the virtual-queue check), without the history insert.
 CREATE OR REPLACE FUNCTION reserve_order(
   p_user uuid, p_event uuid, p_lines jsonb, p_hold_ms integer,
-  p_idempotency_key text, p_request_hash text, p_start integer
+  p_idempotency_key text, p_request_hash text, p_start integer, p_queue_admitted boolean DEFAULT false
 ) RETURNS TABLE (
   id uuid, user_id uuid, event_id uuid, status order_status, total_cents bigint, expires_at timestamptz,
   created_at timestamptz, updated_at timestamptz, items jsonb
@@ -47,6 +50,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   v_starts_at timestamptz;
   v_max       integer;
+  v_queue     boolean;
   v_current   integer;
   v_requested integer;
   v_lines     jsonb;  -- p_lines with each category's name, price, and whether its sales are closed now
@@ -58,9 +62,15 @@ BEGIN
   -- KEY SHARE first: the same lock the order's foreign key takes at INSERT, taken before any stock
   -- row, so an event deletion (event row, then its stock) and a purchase lock in the same order
   -- and never wait on each other; a purchase behind a deletion then finds no event (404).
-  SELECT e.starts_at, e.max_per_buyer INTO v_starts_at, v_max FROM events e WHERE e.id = p_event FOR KEY SHARE;
+  SELECT e.starts_at, e.max_per_buyer, e.virtual_queue INTO v_starts_at, v_max, v_queue
+  FROM events e WHERE e.id = p_event FOR KEY SHARE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'unknown event' USING ERRCODE = 'TK404';
+  END IF;
+  -- The admission token was checked by the caller (signature, buyer, event, expiry: no database
+  -- work); whether the event needs one is read here, under the lock, so it is never stale.
+  IF v_queue AND NOT p_queue_admitted THEN
+    RAISE EXCEPTION 'queue required' USING ERRCODE = 'TK403';
   END IF;
 
   SELECT jsonb_agg(jsonb_build_object(
