@@ -113,7 +113,7 @@ export function createServices(deps: AppDeps) {
     users,
     auth: new AuthService(users, passwords, tokens),
     events: new EventService(db, events, categories, stock, bus),
-    categories: new CategoryService(db, events, categories, stock, bus),
+    categories: new CategoryService(db, events, categories, stock, bus, config.orders.reservationTimeoutMs),
     orders,
     devices,
     ticketRepository,

@@ -13,6 +13,7 @@ import type { CategoryRepository } from './categories.repository';
 import type { CategoryInput, CategoryPatch } from './categories.schemas';
 import type { CategoryDto } from './categories.wire';
 import { presentCategory } from './category.presenter';
+import { offerMade } from '../orders/order-status-event';
 
 export class CategoryService {
   constructor(
@@ -21,6 +22,8 @@ export class CategoryService {
     private readonly categories: CategoryRepository,
     private readonly stock: StockRepository,
     private readonly bus: DomainEvents,
+    /** Hold time of an order made for a waiting-list entry (ORDER_RESERVATION_TIMEOUT_MINUTES). */
+    private readonly holdMs: number,
   ) {}
 
   async list(eventId: string): Promise<CategoryDto[]> {
@@ -49,7 +52,8 @@ export class CategoryService {
   }
 
   async update(user: AuthUser, eventId: string, categoryId: string, patch: CategoryPatch): Promise<CategoryDto> {
-    const stockMoved = await this.db.transaction().execute(async (trx) => {
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      let added = 0;
       const event = await this.lockManagedEvent(trx, user, eventId);
       const category = await this.categories.lockForWrite(trx, eventId, categoryId);
       if (!category) throw notFound('Category');
@@ -66,7 +70,14 @@ export class CategoryService {
             vendidasOReservadas: soldOrHeld,
           });
         }
-        await this.stock.rewrite(trx, categoryId, newTotal - soldOrHeld, newTotal);
+        // Tickets added while buyers wait go to the waiting list first, as freed tickets do: the
+        // buckets are rewritten without them, and release_stock() (after the category row is
+        // updated, so offers carry the new price) serves the list and puts the rest on sale.
+        added =
+          newTotal > category.total_quantity && (await this.stock.hasWaitingEntries(trx, categoryId))
+            ? newTotal - category.total_quantity
+            : 0;
+        await this.stock.rewrite(trx, categoryId, newTotal - soldOrHeld - added, newTotal);
       }
       await this.categories.update(trx, categoryId, {
         name: patch.nombre,
@@ -76,10 +87,12 @@ export class CategoryService {
         salesStart: patch.ventaInicio,
         salesEnd: patch.ventaFin,
       });
-      return newTotal !== undefined && newTotal !== category.total_quantity;
+      const offers = added > 0 ? await this.stock.release(trx, new Map([[categoryId, added]]), this.holdMs) : [];
+      return { moved: newTotal !== undefined && newTotal !== category.total_quantity, offers };
     });
     this.bus.publish('event.catalog-changed', { eventId });
-    if (stockMoved) this.bus.publish('stock.changed', { eventId, categoryIds: [categoryId] });
+    if (outcome.moved) this.bus.publish('stock.changed', { eventId, categoryIds: [categoryId] });
+    for (const offer of outcome.offers) this.bus.publish('order.status-changed', offerMade(offer));
     return this.getOne(eventId, categoryId);
   }
 

@@ -99,6 +99,18 @@ export class StockRepository {
       .execute();
   }
 
+  /** Whether buyers wait on the category's waiting list (a capacity raise then serves them first). */
+  async hasWaitingEntries(trx: Transaction<DB>, categoryId: string): Promise<boolean> {
+    const row = await trx
+      .selectFrom('waitlist_entries')
+      .select('id')
+      .where('category_id', '=', categoryId)
+      .where('status', '=', 'EN_ESPERA')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /**
    * Returns freed tickets, one category at a time in id order (so two releasers never deadlock),
    * through `release_stock()` (migrations/0010): the category's waiting list is served first, in

@@ -22,7 +22,7 @@ import type {
 import type { ConfirmOrderInput, CreateOrderInput } from './orders.schemas';
 import type { PaymentService } from '../payments/payments.service';
 import type { ProviderIntent } from '../payments/provider';
-import { orderStatusChanged } from './order-status-event';
+import { offerMade, orderStatusChanged } from './order-status-event';
 
 export interface OrderSettings {
   reservationTimeoutMs: number;
@@ -288,15 +288,7 @@ export class OrderService {
 
   /** Orders made for waiting-list entries reach their buyers as any new order does. */
   private publishOffers(offers: readonly WaitlistOffer[]): void {
-    for (const o of offers) {
-      this.bus.publish('order.status-changed', {
-        orderId: o.orderId,
-        userId: o.userId,
-        eventId: o.eventId,
-        status: 'RESERVED',
-        expiresAt: o.expiresAt,
-      });
-    }
+    for (const o of offers) this.bus.publish('order.status-changed', offerMade(o));
   }
 
   private async replay(previous: OrderRow, hash: string): Promise<OrderDto> {
