@@ -190,7 +190,8 @@ export const ENDPOINTS: Endpoint[] = [
     method: 'put',
     path: '/api/events/:id/categories/:catId',
     tag: 'Ticket categories',
-    summary: 'Partial update of a category (cantidadTotal never below sold + held)',
+    summary:
+      'Partial update of a category (cantidadTotal never below sold + held). Tickets added while buyers wait on its waiting list are offered to them first, in order, like freed tickets',
     access: 'the event organizer, ADMIN',
     params: ['id', 'catId'],
     body: categoryPatchBody,
