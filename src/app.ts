@@ -121,7 +121,7 @@ export function createServices(deps: AppDeps) {
     payments,
     admission,
     queue: new QueueService(new QueueRepository(db), admission),
-    waitlist: new WaitlistService(db, new WaitlistRepository(db), config.orders),
+    waitlist: new WaitlistService(db, new WaitlistRepository(db), config.orders, admission),
     admin: new AdminService(new AdminRepository(db), events),
   };
 }

@@ -9,12 +9,12 @@ export const WAITLIST_ENDPOINTS: Endpoint[] = [
     path: '/api/events/:id/categories/:catId/waitlist',
     tag: 'Waiting list',
     summary:
-      'Join the waiting list of a sold-out category (409 INVALID_STATE while it has tickets on sale, or when already waiting for it). Tickets freed by expiry, cancellation or refund go to the list first, in order: the first entry that fits gets a RESERVED order (the normal hold time, pushed as order:status-change) and becomes OFERTADO',
+      'Join the waiting list of a sold-out category (409 INVALID_STATE while it has tickets on sale, or when already waiting for it). Tickets freed by expiry, cancellation or refund go to the list first, in order: the first entry that fits gets a RESERVED order (the normal hold time, pushed as order:status-change) and becomes OFERTADO. For an event with colaVirtual, only a buyer the queue admitted may join: send the admission token as the Queue-Token header (403 QUEUE_REQUIRED otherwise)',
     access: 'signed in',
     params: ['id', 'catId'],
     body: joinWaitlistBody,
     ok: { status: 201, schema: waitlistEntryResponse, description: 'On the list' },
-    errors: ['VALIDATION_ERROR', 'NOT_FOUND', 'INVALID_STATE', 'LIMIT_EXCEEDED'],
+    errors: ['VALIDATION_ERROR', 'NOT_FOUND', 'INVALID_STATE', 'LIMIT_EXCEEDED', 'QUEUE_REQUIRED'],
   },
   {
     method: 'get',

@@ -9,6 +9,7 @@ export interface WaitlistCategory {
   event_id: string;
   starts_at: Date;
   max_per_buyer: number | null;
+  virtual_queue: boolean;
 }
 
 /** Place among the waiting entries of the same category (1: next), for a row aliased `w`. */
@@ -23,16 +24,18 @@ export class WaitlistRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * The category (of this event) and its event, KEY SHARE on both: the lock the entry's foreign
-   * keys take anyway, taken before the buckets (lock order: events → categories → buckets), so an
-   * event or category deletion and a join never wait on each other in a cycle.
+   * The category (of this event) and its event, KEY SHARE on the event only: the lock the entry's
+   * foreign key takes anyway, before the buckets, so an event deletion and a join never wait on
+   * each other in a cycle. The category's KEY SHARE is left to the entry's insert, after the
+   * buckets: a category deletion locks the buckets before it deletes the row, and a join holding
+   * that row first would close a cycle with it.
    */
   async lockCategory(trx: Transaction<DB>, eventId: string, categoryId: string): Promise<WaitlistCategory | undefined> {
     const { rows } = await sql<WaitlistCategory>`
-      SELECT c.id AS category_id, c.event_id, e.starts_at, e.max_per_buyer
+      SELECT c.id AS category_id, c.event_id, e.starts_at, e.max_per_buyer, e.virtual_queue
       FROM ticket_categories c JOIN events e ON e.id = c.event_id
       WHERE c.id = ${categoryId} AND c.event_id = ${eventId}
-      FOR KEY SHARE`.execute(trx);
+      FOR KEY SHARE OF e`.execute(trx);
     return rows[0];
   }
 

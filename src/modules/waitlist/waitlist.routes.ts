@@ -15,7 +15,7 @@ export function waitlistRoutes(deps: { waitlist: WaitlistService; auth: Authenti
     const eventId = idParam(req, 'id', 'Event');
     const categoryId = idParam(req, 'catId', 'Category');
     const body = parseBody(joinWaitlistBody, req);
-    res.status(201).json(await deps.waitlist.join(caller(req), eventId, categoryId, body));
+    res.status(201).json(await deps.waitlist.join(caller(req), eventId, categoryId, body, req.get('Queue-Token')));
   });
 
   router.get('/waitlist/mine', auth, async (req, res) => {

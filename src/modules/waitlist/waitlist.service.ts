@@ -1,6 +1,7 @@
 import type { Database } from '../../shared/db/database';
 import { AppError, notFound } from '../../shared/errors';
 import type { AuthUser } from '../auth/tokens';
+import type { AdmissionTokens } from '../queue/admission-tokens';
 import { canLeaveWaitlistEntry } from '../policy/policy';
 import { presentWaitlistEntry } from './waitlist.presenter';
 import type { WaitlistRepository } from './waitlist.repository';
@@ -21,9 +22,21 @@ export class WaitlistService {
     private readonly db: Database,
     private readonly entries: WaitlistRepository,
     private readonly settings: { maxTicketsPerOrder: number },
+    private readonly admission: AdmissionTokens,
   ) {}
 
-  async join(user: AuthUser, eventId: string, categoryId: string, input: JoinWaitlistInput): Promise<WaitlistEntryDto> {
+  /**
+   * For an event sold through its virtual queue, only a buyer the queue admitted (the same
+   * `Queue-Token` a purchase needs) may join: otherwise the list would be a way past the queue,
+   * its offers being orders made without a token.
+   */
+  async join(
+    user: AuthUser,
+    eventId: string,
+    categoryId: string,
+    input: JoinWaitlistInput,
+    queueToken?: string,
+  ): Promise<WaitlistEntryDto> {
     if (input.cantidad > this.settings.maxTicketsPerOrder) {
       throw new AppError('VALIDATION_ERROR', `At most ${this.settings.maxTicketsPerOrder} tickets per order`, [
         { in: 'body', path: 'cantidad', message: `must be at most ${this.settings.maxTicketsPerOrder}` },
@@ -33,6 +46,12 @@ export class WaitlistService {
       const entry = await this.db.transaction().execute(async (trx) => {
         const category = await this.entries.lockCategory(trx, eventId, categoryId);
         if (!category) throw notFound('Category');
+        if (category.virtual_queue && !(queueToken && this.admission.admits(queueToken, user.id, eventId))) {
+          throw new AppError(
+            'QUEUE_REQUIRED',
+            'This event sells through its virtual queue: join its waiting list with the admission token (Queue-Token header) the queue gave you',
+          );
+        }
         if (category.starts_at.getTime() <= Date.now()) {
           throw new AppError('INVALID_STATE', 'The event has already started; tickets are no longer sold');
         }

@@ -5,6 +5,7 @@ import { realtime } from '../realtime';
 import { session } from '../session';
 import type { Category, WaitlistEntry } from '../types';
 import { busy, notice } from '../ui';
+import { queueToken } from './queue';
 
 /** How often a waiting buyer's place is read again when nothing was pushed. */
 const WAITING_POLL_MS = 10_000;
@@ -152,9 +153,12 @@ function waitlistControl(category: Category, mine: MyEntries, onCleanup: (fn: ()
       return;
     }
     void busy(join, 'Joining…', () =>
-      post<WaitlistEntry>(`/api/events/${category.eventoId}/categories/${category.id}/waitlist`, {
-        cantidad: Number(qty.value),
-      }),
+      post<WaitlistEntry>(
+        `/api/events/${category.eventoId}/categories/${category.id}/waitlist`,
+        { cantidad: Number(qty.value) },
+        // An event with a virtual queue: only a buyer it admitted may wait for freed tickets.
+        { headers: queueHeader(category.eventoId) },
+      ),
     )
       .then(() => mine.refresh())
       .catch((error: unknown) => replaceChildren(errorSlot, errorBox(error)));
@@ -177,4 +181,9 @@ function waitlistControl(category: Category, mine: MyEntries, onCleanup: (fn: ()
       render();
     },
   };
+}
+
+function queueHeader(eventId: string): Record<string, string> {
+  const token = queueToken(eventId);
+  return token ? { 'Queue-Token': token } : {};
 }
