@@ -59,7 +59,8 @@ function serve(route: HotRoute, params: string[], req: IncomingMessage, res: Ser
     }
     readJsonBody(req)
       .then((body) => route.handle(req, body, params))
-      .then((answer) => sendJson(req, res, answer.status, answer.body), fail);
+      .then((answer) => sendJson(req, res, answer.status, answer.body))
+      .catch(fail);
   };
   next();
 }

@@ -29,17 +29,27 @@ class MalformedJson extends Error {
   readonly status = 400;
 }
 
+class RequestAborted extends Error {
+  readonly type = 'request.aborted';
+  readonly status = 400;
+  constructor() {
+    super('request aborted');
+  }
+}
+
 /**
  * The body of a plain JSON request (see isPlainJsonRequest), parsed as `express.json()` does: a
  * leading byte-order mark dropped, an empty body read as `{}`, only an object or an array at the
  * top (strict), anything else a 400 `entity.parse.failed`. Node's parser delivers no more than
- * Content-Length bytes; a connection closed early leaves the promise pending with nothing sent.
+ * Content-Length bytes; a connection closed early rejects with a 400 `request.aborted`.
  */
 export function readJsonBody(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.once('error', reject);
+    // The client went away mid-body: a client error (as body-parser says, 400 request.aborted),
+    // not the ECONNRESET of a lost database connection that the error handler would log and 503.
+    req.once('error', () => reject(new RequestAborted()));
     req.once('end', () => {
       let text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
