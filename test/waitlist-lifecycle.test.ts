@@ -111,4 +111,22 @@ describe('a queued event (colaVirtual)', () => {
       .send({ cantidad: 1 })
       .expect(201);
   });
+
+  it('a buyer without a token hears QUEUE_REQUIRED, not "sold out", even once the service remembers it sold out', async () => {
+    const event = await createEvent(svc, organizer, { capacidadTotal: 10, colaVirtual: true }, [{ cantidadTotal: 1 }]);
+    const order = { eventoId: event.id, tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 1 }] };
+    const [first, second, script] = await Promise.all([createUser(svc), createUser(svc), createUser(svc)]);
+    await api().post('/api/orders').set(first.auth).set('Queue-Token', admit(first, event)).send(order).expect(201);
+    // An admitted buyer finds it sold out: the service now remembers that.
+    const soldOut = await api()
+      .post('/api/orders')
+      .set(second.auth)
+      .set('Queue-Token', admit(second, event))
+      .send(order);
+    expect(soldOut.body.error.code).toBe('INSUFFICIENT_STOCK');
+    const again = await api().post('/api/orders').set(second.auth).set('Queue-Token', admit(second, event)).send(order);
+    expect(again.body.error.code).toBe('INSUFFICIENT_STOCK');
+    const refused = await api().post('/api/orders').set(script.auth).send(order).expect(403);
+    expect(refused.body.error.code).toBe('QUEUE_REQUIRED');
+  });
 });

@@ -59,6 +59,12 @@ const SOLD_OUT_TTL_MS = 1000;
 interface SoldOut {
   eventId: string;
   closesAt: number | null;
+  /**
+   * Learnt from a request that carried a valid admission token: the event may sell through its
+   * virtual queue, so only admitted requests may be answered from this memory (the others must
+   * hear QUEUE_REQUIRED from the database, not that it is sold out).
+   */
+  queued: boolean;
 }
 
 export class OrderService {
@@ -110,10 +116,13 @@ export class OrderService {
     const eventId = input.eventoId.toLowerCase();
     const lines = input.tickets.map((t) => ({ categoryId: t.categoriaId.toLowerCase(), quantity: t.cantidad }));
     const now = Date.now();
+    const admitted = queueToken !== undefined && this.admission.admits(queueToken, user.id, eventId);
     const soldOut = lines.filter((l) => {
       const known = this.soldOut.get(l.categoryId);
       // Past its closing time the database answers, with SALES_CLOSED.
-      return known?.eventId === eventId && (known.closesAt === null || known.closesAt > now);
+      return (
+        known?.eventId === eventId && (!known.queued || admitted) && (known.closesAt === null || known.closesAt > now)
+      );
     });
     if (soldOut.length > 0) {
       throw new AppError(
@@ -133,7 +142,7 @@ export class OrderService {
         idempotencyKey,
         requestHash: hash,
         // Whether the event needs it is decided inside the statement, under the event's lock.
-        queueAdmitted: queueToken !== undefined && this.admission.admits(queueToken, user.id, eventId),
+        queueAdmitted: admitted,
       });
     } catch (error) {
       if (idempotencyKey && isUniqueViolation(error, 'orders_idempotency_key')) {
@@ -143,7 +152,7 @@ export class OrderService {
       }
       throw error;
     }
-    if (!result.ok) throw await this.refusal(result, eventId, lines);
+    if (!result.ok) throw await this.refusal(result, eventId, lines, admitted);
 
     const order = result.order;
     this.publishStatus(order);
@@ -306,6 +315,7 @@ export class OrderService {
     result: Exclude<ReservationResult, { ok: true }>,
     eventId: string,
     lines: RequestedLine[],
+    admitted: boolean,
   ): Promise<AppError> {
     switch (result.reason) {
       case 'EVENT_NOT_FOUND':
@@ -323,7 +333,7 @@ export class OrderService {
           })),
         );
       case 'INSUFFICIENT_STOCK':
-        return this.insufficientStock(eventId, lines);
+        return this.insufficientStock(eventId, lines, admitted);
       case 'QUEUE_REQUIRED':
         return new AppError(
           'QUEUE_REQUIRED',
@@ -340,7 +350,7 @@ export class OrderService {
     }
   }
 
-  private async insufficientStock(eventId: string, lines: RequestedLine[]): Promise<AppError> {
+  private async insufficientStock(eventId: string, lines: RequestedLine[], admitted: boolean): Promise<AppError> {
     const stamps = new Map(lines.map((l) => [l.categoryId, this.soldOut.stamp(l.categoryId)]));
     const state = await this.stock.saleState(
       this.db,
@@ -352,6 +362,7 @@ export class OrderService {
         this.soldOut.setIfUnchanged(l.categoryId, stamps.get(l.categoryId)!, {
           eventId,
           closesAt: category.salesEnd?.getTime() ?? null,
+          queued: admitted,
         });
       }
     }
