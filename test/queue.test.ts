@@ -200,6 +200,14 @@ describe('virtual queue: joining and the Queue-Token', () => {
     const again = await joinQueue(svc, waiting[0]!, event).expect(201);
     expect(again.body).toMatchObject({ estado: 'AGOTADO', agotado: true, posicion: 0, token: null });
     await expectTicketInvariants(svc.database.db, event.id);
+
+    // The ticket comes back: those told "sold out" queue again in their places and are admitted.
+    await svc.api().put(`/api/orders/${order.body.id}/cancel`).set(owner.auth).expect(200);
+    await eventually(() => listeners.some((l) => l.admitted.length > 0), 'a buyer told "sold out" is admitted');
+    const admittedBuyer = waiting[listeners.findIndex((l) => l.admitted.length > 0)]!;
+    const admission = listeners.find((l) => l.admitted.length > 0)!.admitted[0]!;
+    await buy(svc, admittedBuyer, event, admission.token).expect(201);
+    await expectTicketInvariants(svc.database.db, event.id);
   });
 
   it('queue_turn_status is the PostgreSQL enum, in order', async () => {

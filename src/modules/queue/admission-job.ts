@@ -108,12 +108,19 @@ export class AdmissionJob {
     let moved = t.moved || t.waiting !== t.pushedWaiting;
     let admitted: AdmittedTurn[] = [];
     let soldOut = false;
-    if (t.waiting > 0 && ((t.available === 0 && !t.held) || t.startsAt.getTime() <= now)) {
+    let waiting = t.waiting;
+    const reopen = t.soldOut && t.available > 0 && t.startsAt.getTime() > now;
+    if (reopen) {
+      // Tickets came back after a sell-out: those who were told "sold out" queue again, first.
+      waiting += await this.turns.reopenSoldOut(trx, t.eventId);
+      moved = true;
+    }
+    if (waiting > 0 && ((t.available === 0 && !t.held) || t.startsAt.getTime() <= now)) {
       // Everything sold (nothing on sale, nothing held that could come back), or the event began.
       await this.turns.closeSoldOut(trx, t.eventId);
       soldOut = true;
       moved = true;
-    } else if (t.waiting > 0 && t.available > 0 && (t.opensAt === null || t.opensAt.getTime() <= now)) {
+    } else if (waiting > 0 && t.available > 0 && (t.opensAt === null || t.opensAt.getTime() <= now)) {
       // At most one second's worth at once, so a pause (nothing on sale) is not followed by a burst.
       credit = Math.min(t.credit + rate * t.elapsed, Math.max(rate, 1));
       const due = Math.floor(credit);
@@ -127,8 +134,9 @@ export class AdmissionJob {
       credit,
       moved: moved && !push,
       pushed: push,
-      waiting: soldOut ? 0 : t.waiting - admitted.length,
-      soldOut,
+      waiting: soldOut ? 0 : waiting - admitted.length,
+      // Stays set until tickets come back, so a later release can reopen the closed turns.
+      soldOut: soldOut || (t.soldOut && !reopen),
     });
     return { eventId: t.eventId, admitted, push };
   }

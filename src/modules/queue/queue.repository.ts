@@ -12,6 +12,8 @@ export interface QueueTick {
   available: number;
   held: boolean;
   waiting: number;
+  /** The last tick found the event sold out and closed its waiting turns (AGOTADO). */
+  soldOut: boolean;
   credit: number;
   /** Seconds since the previous tick, by the database clock. */
   elapsed: number;
@@ -121,6 +123,7 @@ export class QueueRepository {
       moved: boolean;
       since_last_push: number;
       pushed_waiting: number;
+      sold_out: boolean;
     }>`
       WITH clock AS (SELECT clock_timestamp() AS now_at)
       SELECT q.event_id, e.starts_at, clock.now_at::text AS now_at,
@@ -130,9 +133,12 @@ export class QueueRepository {
              EXISTS (SELECT 1 FROM orders o WHERE o.event_id = e.id AND o.status = 'RESERVED') AS held,
              (SELECT count(*)::int FROM queue_turns t WHERE t.event_id = e.id AND t.status = 'ESPERANDO') AS waiting,
              q.credit, extract(epoch FROM clock.now_at - q.ticked_at)::float8 AS elapsed, q.moved,
-             extract(epoch FROM clock.now_at - q.pushed_at)::float8 AS since_last_push, q.pushed_waiting
+             extract(epoch FROM clock.now_at - q.pushed_at)::float8 AS since_last_push, q.pushed_waiting, q.sold_out
       FROM queue_state q JOIN events e ON e.id = q.event_id CROSS JOIN clock
       WHERE q.moved OR EXISTS (SELECT 1 FROM queue_turns t WHERE t.event_id = q.event_id AND t.status = 'ESPERANDO')
+         -- Sold out, but tickets came back (cancellations, a capacity raise): the closed turns reopen.
+         OR (q.sold_out AND EXISTS (SELECT 1 FROM ticket_categories c JOIN category_stock s ON s.category_id = c.id
+                                    WHERE c.event_id = q.event_id AND s.available > 0))
       FOR UPDATE OF q`.execute(trx);
     return rows.map((r) => ({
       eventId: r.event_id,
@@ -141,6 +147,7 @@ export class QueueRepository {
       available: r.available,
       held: r.held,
       waiting: r.waiting,
+      soldOut: r.sold_out,
       credit: r.credit,
       elapsed: Number.isFinite(r.elapsed) ? r.elapsed : 0,
       now: r.now_at,
@@ -165,6 +172,13 @@ export class QueueRepository {
   }
 
   /** The event sold out: nobody still waiting will be admitted. */
+  /** Turns closed by a sell-out wait again, in the places they had (tickets came back). */
+  async reopenSoldOut(trx: Transaction<DB>, eventId: string): Promise<number> {
+    const result = await sql`
+      UPDATE queue_turns SET status = 'ESPERANDO' WHERE event_id = ${eventId} AND status = 'AGOTADO'`.execute(trx);
+    return Number(result.numAffectedRows ?? 0);
+  }
+
   async closeSoldOut(trx: Transaction<DB>, eventId: string): Promise<number> {
     const result = await sql`
       UPDATE queue_turns SET status = 'AGOTADO' WHERE event_id = ${eventId} AND status = 'ESPERANDO'`.execute(trx);
