@@ -65,6 +65,48 @@ it('offers added tickets to the waiting list first, at the new price, and puts t
   await expectTicketInvariants(svc.database.db, event.id);
 });
 
+it("serves an entry from everything on sale after a raise, not from one bucket's share of it", async () => {
+  // 200 tickets: 8 buckets. Sold out by 19 holds of 10 and 2 of 5.
+  const event = await createEvent(svc, organizer, { capacidadTotal: 1000 }, [{ cantidadTotal: 200 }]);
+  const categoryId = event.categorias[0]!.id;
+  const holders = await Promise.all(Array.from({ length: 21 }, () => createUser(svc)));
+  const line = (cantidad: number) => ({ eventoId: event.id, tickets: [{ categoriaId: categoryId, cantidad }] });
+  // One after the other: this test is about what the raise does, not about a rush.
+  const held = [];
+  for (const [i, h] of holders.entries()) {
+    held.push(
+      await api()
+        .post('/api/orders')
+        .set(h.auth)
+        .send(line(i < 2 ? 5 : 10))
+        .expect(201),
+    );
+  }
+  const waiter = await createUser(svc);
+  await api()
+    .post(`/api/events/${event.id}/categories/${categoryId}/waitlist`)
+    .set(waiter.auth)
+    .send({ cantidad: 10 })
+    .expect(201);
+  // A hold of 5 expires: too few for the entry of 10, so they go back on sale.
+  await sql`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ${held[0]!.body.id}`.execute(
+    svc.database.db,
+  );
+  await svc.expiryJob.runOnce();
+  expect(await onSale(categoryId)).toBe(5);
+
+  // +5: 10 on sale in all, which the entry gets, whichever buckets the 5 were in.
+  await api()
+    .put(`/api/events/${event.id}/categories/${categoryId}`)
+    .set(organizer.auth)
+    .send({ cantidadTotal: 205 })
+    .expect(200);
+  const [entry] = waitlistEntries.parse((await api().get('/api/waitlist/mine').set(waiter.auth)).body);
+  expect(entry).toMatchObject({ estado: 'OFERTADO', cantidad: 10 });
+  expect(await onSale(categoryId)).toBe(0);
+  await expectStockInvariants(svc.database.db, event.id);
+});
+
 it('spreads a raise over the buckets as before when nobody waits', async () => {
   const event = await createEvent(svc, organizer, { capacidadTotal: 1000 }, [{ cantidadTotal: 10 }]);
   const categoryId = event.categorias[0]!.id;

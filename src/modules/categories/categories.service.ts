@@ -53,7 +53,7 @@ export class CategoryService {
 
   async update(user: AuthUser, eventId: string, categoryId: string, patch: CategoryPatch): Promise<CategoryDto> {
     const outcome = await this.db.transaction().execute(async (trx) => {
-      let added = 0;
+      let toList = 0;
       const event = await this.lockManagedEvent(trx, user, eventId);
       const category = await this.categories.lockForWrite(trx, eventId, categoryId);
       if (!category) throw notFound('Category');
@@ -71,13 +71,14 @@ export class CategoryService {
           });
         }
         // Tickets added while buyers wait go to the waiting list first, as freed tickets do: the
-        // buckets are rewritten without them, and release_stock() (after the category row is
-        // updated, so offers carry the new price) serves the list and puts the rest on sale.
-        added =
+        // buckets are emptied, and release_stock() (after the category row is updated, so offers
+        // carry the new price) gets everything on sale at once, so an entry is served from the
+        // combined amount, not from one bucket's share; the rest goes back on sale.
+        toList =
           newTotal > category.total_quantity && (await this.stock.hasWaitingEntries(trx, categoryId))
-            ? newTotal - category.total_quantity
+            ? newTotal - soldOrHeld
             : 0;
-        await this.stock.rewrite(trx, categoryId, newTotal - soldOrHeld - added, newTotal);
+        await this.stock.rewrite(trx, categoryId, newTotal - soldOrHeld - toList, newTotal);
       }
       await this.categories.update(trx, categoryId, {
         name: patch.nombre,
@@ -87,7 +88,7 @@ export class CategoryService {
         salesStart: patch.ventaInicio,
         salesEnd: patch.ventaFin,
       });
-      const offers = added > 0 ? await this.stock.release(trx, new Map([[categoryId, added]]), this.holdMs) : [];
+      const offers = toList > 0 ? await this.stock.release(trx, new Map([[categoryId, toList]]), this.holdMs) : [];
       return { moved: newTotal !== undefined && newTotal !== category.total_quantity, offers };
     });
     this.bus.publish('event.catalog-changed', { eventId });
