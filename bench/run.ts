@@ -124,6 +124,7 @@ async function serverScenarios(selected: Set<Scenario>, results: Record<string, 
       results.joinFlood = await joinFloodScenario({
         url: server.url,
         serverPid: server.child.pid,
+        metricsToken: server.metricsToken,
         fixture,
         durationS: duration,
         sockets: floodSockets,
