@@ -3,7 +3,8 @@
  * anonymous sockets flooding `join:event`, in alternate phases of one run (alone, flooded, alone,
  * flooded, alone); the flooded sale must keep ≥ 90 % of the sale alone (means of the phases).
  * `BENCH_ONLY=join-flood npm run bench` runs only this scenario; BENCH_DURATION (seconds per
- * phase, default 10), BENCH_FLOOD_SOCKETS (20), BENCH_FLOOD_ROUNDS (flooded phases, 2).
+ * phase, default 10), BENCH_FLOOD_SOCKETS (20), BENCH_FLOOD_ROUNDS (flooded phases, 2),
+ * BENCH_FLOOD_IN_FLIGHT (joins each socket keeps outstanding, 4; 0: emit without asking answers).
  */
 import { createEvent, flashBesideJoinFlood, load, type FloodComparison, type Fixture } from './scenarios';
 
@@ -53,6 +54,7 @@ export async function joinFloodScenario(options: {
     sockets,
     durationS,
     rounds,
+    inFlight: Number(process.env.BENCH_FLOOD_IN_FLIGHT ?? 4),
   });
 }
 

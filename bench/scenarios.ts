@@ -412,7 +412,8 @@ function joinFloodProcess(options: { url: string; eventIds: string[]; sockets: n
 /**
  * `sockets` anonymous clients emitting `join:event` in a loop (each keeps `inFlight` joins
  * outstanding) until `stop` resolves: the abuse the per-socket join limit and the event cache are
- * for. Returns the joins answered per second and how they were answered.
+ * for. Returns the joins answered per second and how they were answered. With `inFlight` 0 they
+ * ask for no answers and emit as fast as their connection takes them (`sent` counts them).
  */
 export async function joinFlood(options: {
   url: string;
@@ -442,6 +443,28 @@ export async function joinFlood(options: {
     }
     return pending;
   };
+  // No acknowledgements: emit while the connection takes them (what its WebSocket has not yet
+  // handed to the kernel stays short), else wait a little, as a script that does not want to run
+  // out of memory would. A server that stops reading fills the kernel's buffers and then this one.
+  const blast = async (s: number) => {
+    for (let i = 0; !stopped; i++) {
+      if (!sockets[s]!.connected) await reconnect(s);
+      const socket = sockets[s]!;
+      const engine = socket.io.engine as unknown as {
+        writeBuffer: unknown[];
+        transport: { ws?: { bufferedAmount: number } };
+      };
+      if (engine.writeBuffer.length < 100 && (engine.transport.ws?.bufferedAmount ?? 0) < 64 * 1024) {
+        for (let k = 0; k < 20; k++)
+          socket.emit('join:event', { eventId: options.eventIds[(s + i + k) % options.eventIds.length] });
+        answers.sent = (answers.sent ?? 0) + 20;
+        await new Promise((r) => setImmediate(r));
+      } else {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  };
+  if (options.inFlight === 0) await Promise.all(sockets.map((_, s) => blast(s)));
   await Promise.all(
     sockets.flatMap((_, s) =>
       Array.from({ length: options.inFlight }, async (_, k) => {
@@ -468,7 +491,7 @@ export async function joinFlood(options: {
   );
   const seconds = (performance.now() - started) / 1000;
   for (const s of sockets) s.disconnect();
-  const total = Object.values(answers).reduce((a, b) => a + b, 0);
+  const total = Object.entries(answers).reduce((n, [key, count]) => (key === 'sent' ? n : n + count), 0);
   return { sockets: options.sockets, answeredPerSecond: Math.round(total / seconds), answers, reconnections };
 }
 
@@ -525,6 +548,8 @@ export async function flashBesideJoinFlood(options: {
   sockets: number;
   durationS: number;
   rounds: number;
+  /** Joins each flooding socket keeps outstanding; 0: no acknowledgements asked. */
+  inFlight: number;
 }): Promise<FloodComparison> {
   const measured = async () => {
     await eventLoopDelay(options.url, options.metricsToken);
@@ -544,7 +569,7 @@ export async function flashBesideJoinFlood(options: {
       url: options.url,
       eventIds: options.eventIds,
       sockets: options.sockets,
-      inFlight: 4,
+      inFlight: options.inFlight,
     });
     // Let the flood reach full speed before the sale starts.
     await new Promise((r) => setTimeout(r, 1000));
