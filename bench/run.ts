@@ -17,7 +17,8 @@
  *   cpu         the CPU comparison above (`--cpu-only` is the same)
  *   load        flash sales at 64 and 256 connections, sold-out rush, bare Express, DB ceiling, reads,
  *               WebSocket fan-out, mass expiry
- *   join-flood  the flash sale alone vs beside 20 sockets flooding join:event (BENCH_FLOOD_SOCKETS)
+ *   join-flood  the flash sale alone vs beside 20 sockets flooding join:event, alternate phases
+ *               (BENCH_FLOOD_SOCKETS, BENCH_FLOOD_ROUNDS)
  *   checkin     the doors opening (distinct tickets) and a re-scan rush of one ticket
  *   queue       10,000 buyers in one event's virtual queue (bench/queue.ts: BENCH_QUEUE_BUYERS,
  *               BENCH_QUEUE_RATE, BENCH_QUEUE_SOCKETS)
@@ -124,6 +125,7 @@ async function serverScenarios(selected: Set<Scenario>, results: Record<string, 
       results.joinFlood = await joinFloodScenario({
         url: server.url,
         serverPid: server.child.pid,
+        metricsToken: server.metricsToken,
         fixture,
         durationS: duration,
         sockets: floodSockets,

@@ -397,10 +397,14 @@ function joinFloodProcess(options: { url: string; eventIds: string[]; sockets: n
     child.once('exit', (code) => reject(new Error(`join flood client exited with ${code}`)));
   });
   child.send(options);
+  const started = performance.now();
   return {
-    stop: () => {
+    /** The flood's figures, and the share of one core its process used (the abuser's cost). */
+    stop: async () => {
+      const cpu = await cpuMs(child.pid);
       child.send({ stop: true });
-      return answer;
+      const result = await answer;
+      return { ...result, clientCores: Math.round((cpu / (performance.now() - started)) * 100) / 100 };
     },
   };
 }
@@ -408,7 +412,8 @@ function joinFloodProcess(options: { url: string; eventIds: string[]; sockets: n
 /**
  * `sockets` anonymous clients emitting `join:event` in a loop (each keeps `inFlight` joins
  * outstanding) until `stop` resolves: the abuse the per-socket join limit and the event cache are
- * for. Returns the joins answered per second and how they were answered.
+ * for. Returns the joins answered per second and how they were answered. With `inFlight` 0 they
+ * ask for no answers and emit as fast as their connection takes them (`sent` counts them).
  */
 export async function joinFlood(options: {
   url: string;
@@ -438,6 +443,28 @@ export async function joinFlood(options: {
     }
     return pending;
   };
+  // No acknowledgements: emit while the connection takes them (what its WebSocket has not yet
+  // handed to the kernel stays short), else wait a little, as a script that does not want to run
+  // out of memory would. A server that stops reading fills the kernel's buffers and then this one.
+  const blast = async (s: number) => {
+    for (let i = 0; !stopped; i++) {
+      if (!sockets[s]!.connected) await reconnect(s);
+      const socket = sockets[s]!;
+      const engine = socket.io.engine as unknown as {
+        writeBuffer: unknown[];
+        transport: { ws?: { bufferedAmount: number } };
+      };
+      if (engine.writeBuffer.length < 100 && (engine.transport.ws?.bufferedAmount ?? 0) < 64 * 1024) {
+        for (let k = 0; k < 20; k++)
+          socket.emit('join:event', { eventId: options.eventIds[(s + i + k) % options.eventIds.length] });
+        answers.sent = (answers.sent ?? 0) + 20;
+        await new Promise((r) => setImmediate(r));
+      } else {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+  };
+  if (options.inFlight === 0) await Promise.all(sockets.map((_, s) => blast(s)));
   await Promise.all(
     sockets.flatMap((_, s) =>
       Array.from({ length: options.inFlight }, async (_, k) => {
@@ -464,60 +491,119 @@ export async function joinFlood(options: {
   );
   const seconds = (performance.now() - started) / 1000;
   for (const s of sockets) s.disconnect();
-  const total = Object.values(answers).reduce((a, b) => a + b, 0);
+  const total = Object.entries(answers).reduce((n, [key, count]) => (key === 'sent' ? n : n + count), 0);
   return { sockets: options.sockets, answeredPerSecond: Math.round(total / seconds), answers, reconnections };
 }
 
 export interface FloodComparison {
   durationS: number;
-  /** Flash sale alone, before and after the flooded run (their mean is the baseline). */
+  /** Flash sale alone, before, between and after the flooded phases (their mean is the baseline). */
   alone: LoadResult[];
-  flooded: LoadResult;
-  flood: Awaited<ReturnType<typeof joinFlood>>;
-  /** Reservations/s with the flood ÷ mean reservations/s without it. */
+  /** Flash sale beside the flood, one per round. */
+  flooded: LoadResult[];
+  /** The flood over all flooded phases: answers summed, rates and the client's cores averaged. */
+  flood: Awaited<ReturnType<typeof joinFlood>> & { clientCores: number };
+  /** Mean reservations/s with the flood ÷ mean reservations/s without it. */
   ratio: number;
-  /** Service CPU per successful reservation (µs), alone (mean) and beside the flood. */
+  /** Service CPU per successful reservation (µs), alone and beside the flood (means). */
   serverCpuUsPerReservation: { alone: number; flooded: number };
+  /** The service's event-loop delay (ms, mean / p99, the phases' means) alone and flooded. */
+  eventLoopDelayMs: { alone: EventLoopDelay; flooded: EventLoopDelay };
+}
+
+export interface EventLoopDelay {
+  mean: number;
+  p99: number;
 }
 
 /**
- * The flash sale alone, then beside `sockets` join-flooding clients, then alone again, in one run:
- * the flood must not take the sale's throughput (the contract: ≥ 90 % kept).
+ * The service's event-loop delay since the previous call, from its /metrics (prom-client's
+ * monitor resets at each scrape); undefined if /metrics does not answer.
+ */
+async function eventLoopDelay(url: string, token: string): Promise<EventLoopDelay | undefined> {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } }).catch(
+    () => undefined,
+  );
+  if (!response?.ok) return undefined;
+  const text = await response.text();
+  const read = (name: string) => {
+    const seconds = new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text)?.[1];
+    return Math.round(Number(seconds) * 10_000) / 10;
+  };
+  return { mean: read('mean'), p99: read('p99') };
+}
+
+/**
+ * The flash sale alone and beside `sockets` join-flooding clients in alternate phases of one run
+ * (alone, flooded, alone, … alone: `rounds` flooded phases), so that load from outside the
+ * benchmark falls on both sides; the flood must not take the sale's throughput (the contract:
+ * ≥ 90 % kept).
  */
 export async function flashBesideJoinFlood(options: {
   url: string;
   serverPid: number | undefined;
+  metricsToken: string;
   flash: () => Promise<LoadResult>;
   eventIds: string[];
   sockets: number;
   durationS: number;
+  rounds: number;
+  /** Joins each flooding socket keeps outstanding; 0: no acknowledgements asked. */
+  inFlight: number;
 }): Promise<FloodComparison> {
-  const measured = async (work: () => Promise<LoadResult>) => {
+  const measured = async () => {
+    await eventLoopDelay(options.url, options.metricsToken);
     const before = await cpuMs(options.serverPid);
-    const result = await work();
+    const result = await options.flash();
     const cpu = (await cpuMs(options.serverPid)) - before;
+    const delay = (await eventLoopDelay(options.url, options.metricsToken)) ?? { mean: NaN, p99: NaN };
     const successes = result.successesPerSecond * options.durationS;
-    return { result, cpuUs: successes > 0 ? Math.round((cpu * 1000) / successes) : 0 };
+    return { result, delay, cpuUs: successes > 0 ? Math.round((cpu * 1000) / successes) : 0 };
   };
-  const first = await measured(options.flash);
-  const flooding = joinFloodProcess({
-    url: options.url,
-    eventIds: options.eventIds,
-    sockets: options.sockets,
-    inFlight: 4,
+  const alone = [await measured()];
+  const flooded: (Awaited<ReturnType<typeof measured>> & {
+    flood: Awaited<ReturnType<ReturnType<typeof joinFloodProcess>['stop']>>;
+  })[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    const flooding = joinFloodProcess({
+      url: options.url,
+      eventIds: options.eventIds,
+      sockets: options.sockets,
+      inFlight: options.inFlight,
+    });
+    // Let the flood reach full speed before the sale starts.
+    await new Promise((r) => setTimeout(r, 1000));
+    const phase = await measured();
+    flooded.push({ ...phase, flood: await flooding.stop() });
+    alone.push(await measured());
+  }
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
+  const round1 = (n: number) => Math.round(n * 10) / 10;
+  const means = (phases: Awaited<ReturnType<typeof measured>>[]) => ({
+    perSecond: mean(phases.map((p) => p.result.successesPerSecond)),
+    cpuUs: Math.round(mean(phases.map((p) => p.cpuUs))),
+    delay: {
+      mean: round1(mean(phases.map((p) => p.delay.mean))),
+      p99: round1(mean(phases.map((p) => p.delay.p99))),
+    },
   });
-  // Let the flood reach full speed before the sale starts.
-  await new Promise((r) => setTimeout(r, 1000));
-  const flooded = await measured(options.flash);
-  const flood = await flooding.stop();
-  const second = await measured(options.flash);
-  const baseline = (first.result.successesPerSecond + second.result.successesPerSecond) / 2;
+  const [a, f] = [means(alone), means(flooded)];
+  const answers: Record<string, number> = {};
+  for (const { flood } of flooded)
+    for (const [key, n] of Object.entries(flood.answers)) answers[key] = (answers[key] ?? 0) + n;
   return {
     durationS: options.durationS,
-    alone: [first.result, second.result],
-    flooded: flooded.result,
-    flood,
-    ratio: baseline > 0 ? Math.round((flooded.result.successesPerSecond / baseline) * 100) / 100 : 0,
-    serverCpuUsPerReservation: { alone: Math.round((first.cpuUs + second.cpuUs) / 2), flooded: flooded.cpuUs },
+    alone: alone.map((p) => p.result),
+    flooded: flooded.map((p) => p.result),
+    flood: {
+      sockets: options.sockets,
+      answeredPerSecond: Math.round(mean(flooded.map((p) => p.flood.answeredPerSecond))),
+      answers,
+      reconnections: flooded.reduce((n, p) => n + p.flood.reconnections, 0),
+      clientCores: Math.round(mean(flooded.map((p) => p.flood.clientCores)) * 100) / 100,
+    },
+    ratio: a.perSecond > 0 ? Math.round((f.perSecond / a.perSecond) * 100) / 100 : 0,
+    serverCpuUsPerReservation: { alone: a.cpuUs, flooded: f.cpuUs },
+    eventLoopDelayMs: { alone: a.delay, flooded: f.delay },
   };
 }

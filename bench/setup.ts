@@ -88,6 +88,8 @@ export const TICKET_SIGNING_SECRET = crypto.randomBytes(32).toString('hex');
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
+  /** Bearer token of its /metrics (closed without one under NODE_ENV=production). */
+  metricsToken: string;
   /** Peak resident memory of the server process so far, in MB (VmHWM). */
   peakMemoryMb(): Promise<number>;
   stop(): Promise<void>;
@@ -100,6 +102,7 @@ export async function startServer(
   root = ROOT,
 ): Promise<ServerProcess> {
   const port = await freePort();
+  const metricsToken = crypto.randomBytes(24).toString('hex');
   // BENCH_CPU_PROF=1 writes a V8 CPU profile of the server into bench/results/ for `--cpu-prof` analysis.
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'bench/results')}`]
@@ -123,7 +126,7 @@ export async function startServer(
       // runs on every request, as in production.
       ORDER_RATE_LIMIT_PER_MINUTE: '10000000',
       TRUST_PROXY: 'false',
-      METRICS_TOKEN: crypto.randomBytes(24).toString('hex'),
+      METRICS_TOKEN: metricsToken,
       MAX_TICKETS_PER_ORDER: '10',
       ...env,
     },
@@ -147,6 +150,7 @@ export async function startServer(
   return {
     url,
     child,
+    metricsToken,
     async peakMemoryMb() {
       const status = await fs.readFile(`/proc/${child.pid}/status`, 'utf8');
       const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);

@@ -10,6 +10,10 @@ const EXISTS_TTL_MS = 30_000;
 /** Unknown ids are remembered briefly, so a socket repeating one does not query each time. */
 const MISSING_TTL_MS = 2_000;
 
+export type JoinVerdict =
+  | { allowed: true }
+  | { allowed: false; /** 1 for the first refusal in the window. */ refusals: number; msBeforeNext: number };
+
 /**
  * What keeps `join:event` cheap under a flood: a per-socket join rate, a cap on rooms per socket,
  * and event existence answered from memory (one query per event per TTL, on the real-time pool,
@@ -38,14 +42,22 @@ export class JoinGuard {
     });
   }
 
-  /** Counts one join attempt of this socket; false once it is past the rate. */
-  async allowJoin(socketId: string): Promise<boolean> {
+  /**
+   * Counts one join attempt of this socket. Past the rate, says how many refusals this one makes
+   * in the window (1 for the first) and when the window frees.
+   */
+  async allowJoin(socketId: string): Promise<JoinVerdict> {
     try {
       await this.joins.consume(socketId);
-      return true;
+      return { allowed: true };
     } catch (refusal) {
-      if (refusal instanceof RateLimiterRes) return false;
-      throw refusal;
+      if (!(refusal instanceof RateLimiterRes)) throw refusal;
+      // Refused attempts are counted too (the memory store increments before it refuses).
+      return {
+        allowed: false,
+        refusals: refusal.consumedPoints - this.limits.joinsPer10s,
+        msBeforeNext: refusal.msBeforeNext,
+      };
     }
   }
 

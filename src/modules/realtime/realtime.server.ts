@@ -31,6 +31,7 @@ import { QueueRelay, type QueuePositions } from './queue-relay';
 import { StatusRelay } from './status-relay';
 import { StockBroadcaster } from './stock-broadcaster';
 import { JOIN_WINDOW_SECONDS, JoinGuard } from './join-guard';
+import { JoinThrottle, REFUSALS_BEFORE_THROTTLE } from './join-throttle';
 
 type ClientSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -175,6 +176,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
 
   const log = logger.child({ component: 'realtime' });
   const guard = new JoinGuard((eventId) => repository.eventExists(eventId), bus, config.sockets);
+  const throttle = new JoinThrottle();
   const { joinsPer10s, maxEventRooms } = config.sockets;
   /** Event rooms this socket is in (its own id is a room too, not counted). */
   const eventRoomCount = (socket: ClientSocket) => {
@@ -186,6 +188,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     log.debug({ socket: socket.id, connections: io.engine.clientsCount }, 'socket connected');
     socket.on('disconnect', () => {
       guard.forget(socket.id);
+      throttle.release(socket.id);
       log.debug({ connections: io.engine.clientsCount }, 'socket disconnected');
     });
 
@@ -193,7 +196,11 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
       'join:event',
       handle(log, async (payload) => {
         // Every attempt counts, valid or not; past the rate the answer costs no parsing or lookup.
-        if (!(await guard.allowJoin(socket.id))) {
+        const verdict = await guard.allowJoin(socket.id);
+        if (!verdict.allowed) {
+          // Past a few refusals, the socket is not read and its answers wait until its window
+          // frees: a flood costs the server almost nothing (see JoinThrottle).
+          if (verdict.refusals > REFUSALS_BEFORE_THROTTLE) await throttle.hold(socket, verdict.msBeforeNext);
           return fail(
             'RATE_LIMITED',
             `At most ${joinsPer10s} joins per ${JOIN_WINDOW_SECONDS} s on one connection; wait and retry`,
@@ -308,6 +315,7 @@ export async function startRealtime(deps: RealtimeDeps): Promise<Realtime> {
     close: async () => {
       for (const off of unsubscribe) off();
       guard.close();
+      throttle.close();
       statuses.flush();
       await stock.close();
       await checkins.close();
