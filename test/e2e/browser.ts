@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createUser, type TestUser } from '../helpers/factories';
+import { startTestService, type TestService } from '../helpers/service';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
@@ -81,3 +83,33 @@ export const shot = (page: Page, name: string) =>
 /** The event page's card of one category. */
 export const categoryCard = (page: Page, id: string) =>
   page.locator(`[data-testid="category"][data-category-id="${id}"]`);
+
+/**
+ * The usual browser suite: one service (with `env`) and one Chromium started before all tests,
+ * an organizer to own events, every page's browser profile closed after each test. Read `svc`
+ * and `organizer` inside tests (they are set in beforeAll).
+ */
+export function browserSuite(env: Record<string, string> = {}, problems?: string[]) {
+  const contexts: BrowserContext[] = [];
+  let browser: Browser | undefined;
+  const suite = {
+    svc: undefined as unknown as TestService,
+    organizer: undefined as unknown as TestUser,
+    /** A fresh profile signed in as `user`, on the suite's service. */
+    openPage: (user: TestUser) =>
+      openBrowserPage(browser!, contexts, { baseURL: suite.svc.url, token: user.token, problems }),
+  };
+  beforeAll(async () => {
+    checkPrerequisites();
+    [suite.svc, browser] = await Promise.all([startTestService(env), launchChromium()]);
+    suite.organizer = await createUser(suite.svc, 'ORGANIZADOR', 'Olivia Organizer');
+  }, 60_000);
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await suite.svc?.close();
+  });
+  return suite;
+}

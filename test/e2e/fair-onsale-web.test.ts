@@ -3,35 +3,16 @@
  * (LIMIT_EXCEEDED, SALES_CLOSED, RATE_LIMITED) explained in words, in a real Chromium.
  */
 import path from 'node:path';
-import type { Browser, BrowserContext } from 'playwright-core';
 import { eventOf } from '../helpers/api';
-import { createEvent, createUser, type TestUser } from '../helpers/factories';
-import { startTestService, type TestService } from '../helpers/service';
-import { categoryCard, checkPrerequisites, launchChromium, openBrowserPage, SHOTS } from './browser';
+import { createEvent, createUser } from '../helpers/factories';
+import { browserSuite, categoryCard, SHOTS } from './browser';
 import { see, seeUrl } from './see';
 
-let svc: TestService;
-let browser: Browser;
-let organizer: TestUser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  checkPrerequisites();
-  [svc, browser] = await Promise.all([startTestService({ ORDER_RATE_LIMIT_PER_MINUTE: '3' }), launchChromium()]);
-  organizer = await createUser(svc, 'ORGANIZADOR', 'Olivia Organizer');
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await svc?.close();
-});
-
-const openPage = (user: TestUser) => openBrowserPage(browser, contexts, { baseURL: svc.url, token: user.token });
+const suite = browserSuite({ ORDER_RATE_LIMIT_PER_MINUTE: '3' });
+const openPage = suite.openPage;
 
 it('shows the limit and the sales window, and explains LIMIT_EXCEEDED, SALES_CLOSED and RATE_LIMITED', async () => {
+  const { svc, organizer } = suite;
   const opens = new Date(Date.now() + 60 * 60_000).toISOString();
   const event = await createEvent(svc, organizer, { nombre: 'Fair Sale', maxPorComprador: 4 }, [
     { nombre: 'General', precio: 20, cantidadTotal: 100 },
@@ -90,6 +71,7 @@ const localInput = (ms: number) => {
 };
 
 it("sets the per-buyer limit and a category's sales window in the organizer's forms; the event page shows both", async () => {
+  const { svc, organizer } = suite;
   const page = await openPage(organizer);
   await page.goto('/#/organizer');
   const form = page.getByRole('form', { name: 'Create an event' });

@@ -2,56 +2,18 @@
  * The waiting list on a sold-out category and the virtual queue's waiting room, in a real
  * Chromium: the entry's state and the queue position move live, and an admitted buyer buys.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createEvent, createUser, type TestUser } from '../helpers/factories';
-import { startTestService, type TestService } from '../helpers/service';
+import { createEvent, createUser } from '../helpers/factories';
+import { browserSuite, SHOTS } from './browser';
 import { see, seeUrl } from './see';
 
-const ROOT = path.resolve(__dirname, '../..');
-const SHOTS = path.join(ROOT, 'test-artifacts/screenshots');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-let svc: TestService;
-let browser: Browser;
-let organizer: TestUser;
-const contexts: BrowserContext[] = [];
-
-beforeAll(async () => {
-  if (!fs.existsSync(path.join(ROOT, 'web/dist/app.js')))
-    throw new Error('web/dist/app.js is missing: run `npm run build:web` first');
-  fs.mkdirSync(SHOTS, { recursive: true });
-  [svc, browser] = await Promise.all([
-    // One admission a second: the positions visibly count down.
-    startTestService({ QUEUE_ADMIT_PER_SECOND: '1' }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-    }),
-  ]);
-  organizer = await createUser(svc, 'ORGANIZADOR', 'Olivia Organizer');
-}, 60_000);
-
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await svc?.close();
-});
-
-async function openPage(user: TestUser): Promise<Page> {
-  const context = await browser.newContext({ baseURL: svc.url, viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  await context.addInitScript((t) => (globalThis as any).localStorage.setItem('ticketing.token', t), user.token);
-  const page = await context.newPage();
-  page.setDefaultTimeout(10_000);
-  return page;
-}
+// One admission a second: the positions visibly count down.
+const suite = browserSuite({ QUEUE_ADMIT_PER_SECOND: '1' });
+const openPage = suite.openPage;
 
 it('a sold-out category offers the waiting list; a freed hold reaches the waiting buyer live', async () => {
+  const { svc, organizer } = suite;
   const event = await createEvent(svc, organizer, { nombre: 'Tiny Club', capacidadTotal: 2 }, [
     { nombre: 'Only', precio: 20, cantidadTotal: 2 },
   ]);
@@ -87,6 +49,7 @@ it('a sold-out category offers the waiting list; a freed hold reaches the waitin
 });
 
 it('a colaVirtual event shows the queue with a live position, then the ticket form; the purchase sends the token', async () => {
+  const { svc, organizer } = suite;
   const event = await createEvent(svc, organizer, { nombre: 'Queue Night', colaVirtual: true }, [
     { nombre: 'General', precio: 30, cantidadTotal: 50 },
   ]);

@@ -5,33 +5,14 @@
  * admission's time; once the order is cancelled, the other two are refused as voided.
  */
 import crypto from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createEvent, createUser, type TestUser } from '../helpers/factories';
-import { startTestService, type TestService } from '../helpers/service';
-import { categoryCard, checkPrerequisites, launchChromium, openBrowserPage, shot } from './browser';
+import type { Page } from 'playwright-core';
+import { createEvent, createUser } from '../helpers/factories';
+import { browserSuite, categoryCard, shot } from './browser';
 import { see, seeUrl } from './see';
 
-let svc: TestService;
-let browser: Browser;
-let organizer: TestUser;
-const contexts: BrowserContext[] = [];
 const problems: string[] = [];
-
-beforeAll(async () => {
-  checkPrerequisites();
-  [svc, browser] = await Promise.all([startTestService(), launchChromium()]);
-  organizer = await createUser(svc, 'ORGANIZADOR', 'Olivia Organizer');
-}, 60_000);
-afterEach(async () => {
-  await Promise.all(contexts.splice(0).map((c) => c.close()));
-});
-afterAll(async () => {
-  await browser?.close();
-  await svc?.close();
-});
-
-const openPage = (user: TestUser) =>
-  openBrowserPage(browser, contexts, { baseURL: svc.url, token: user.token, problems });
+const suite = browserSuite({}, problems);
+const openPage = suite.openPage;
 
 async function scan(door: Page, code: string): Promise<void> {
   await door.getByTestId('checkin-code').fill(code);
@@ -39,6 +20,7 @@ async function scan(door: Page, code: string): Promise<void> {
 }
 
 it('buy 3 → three QR codes; the door admits one code once, live counts move; cancelled → the others are voided', async () => {
+  const { svc, organizer } = suite;
   const event = await createEvent(svc, organizer, { nombre: 'Door Night', capacidadTotal: 100 }, [
     { nombre: 'General', precio: 25, cantidadTotal: 100 },
   ]);
