@@ -16,11 +16,13 @@ let buyers: TestUser[];
 
 beforeAll(async () => {
   // Several pool connections and no background expiry, so only the requests move stock.
-  // A generous wait for a pool connection: this suite is about correctness under a burst, and a
-  // busy CI machine must not turn queueing into 503s.
+  // Generous waits for a pool connection and for a bucket's row lock: this suite is about
+  // correctness under a burst, and a busy CI machine must not turn queueing into 503s (the
+  // designed answer past DB_LOCK_TIMEOUT_MS, with Retry-After).
   svc = await startTestService({
     DB_POOL_SIZE: '8',
     DB_CONNECT_TIMEOUT_MS: '20000',
+    DB_LOCK_TIMEOUT_MS: '10000',
     EXPIRY_INTERVAL_MS: '60000',
     MAX_TICKETS_PER_ORDER: '10',
   });
