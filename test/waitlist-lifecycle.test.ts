@@ -72,6 +72,43 @@ it('deletes an event while a waiting-list offer is open (its entry goes with it)
   await api().get(`/api/events/${withOffer.id}`).expect(404);
 });
 
+it('tickets a release could not offer (the buyer was buying at that moment) reach the list on the next expiry run', async () => {
+  const event = await createEvent(svc, organizer, { capacidadTotal: 10, maxPorComprador: 4 }, [{ cantidadTotal: 2 }]);
+  const categoryId = event.categorias[0]!.id;
+  const [holder, waiter] = await Promise.all([createUser(svc), createUser(svc)]);
+  const held = await api()
+    .post('/api/orders')
+    .set(holder.auth)
+    .send({ eventoId: event.id, tickets: [{ categoriaId: categoryId, cantidad: 2 }] })
+    .expect(201);
+  const joined = await api()
+    .post(`/api/events/${event.id}/categories/${categoryId}/waitlist`)
+    .set(waiter.auth)
+    .send({ cantidad: 2 })
+    .expect(201);
+
+  // The waiter's per-event buyer lock is held, as by a purchase of theirs in flight.
+  const buying = await svc.database.pool.connect();
+  try {
+    await buying.query('SELECT pg_advisory_lock(hashtext($1), hashtext($2))', [event.id, waiter.id]);
+    await sql`UPDATE orders SET expires_at = now() - interval '1 second' WHERE id = ${held.body.id}`.execute(
+      svc.database.db,
+    );
+    await svc.expiryJob.runOnce();
+    expect(await entryStatus(waiter, joined.body.id)).toBe('EN_ESPERA');
+  } finally {
+    await buying.query('SELECT pg_advisory_unlock_all()');
+    buying.release();
+  }
+  await svc.expiryJob.runOnce();
+  expect(await entryStatus(waiter, joined.body.id)).toBe('OFERTADO');
+  const { rows } = await sql<{ n: number }>`
+    SELECT coalesce(sum(available), 0)::int AS n FROM category_stock WHERE category_id = ${categoryId}`.execute(
+    svc.database.db,
+  );
+  expect(rows[0]!.n).toBe(0);
+});
+
 describe('a queued event (colaVirtual)', () => {
   const tokens = new AdmissionTokens(TEST_JWT_SECRET);
   const admit = (buyer: TestUser, event: EventBody) =>

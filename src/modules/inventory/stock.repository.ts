@@ -99,6 +99,25 @@ export class StockRepository {
       .execute();
   }
 
+  /**
+   * Categories where a waiting entry fits the fullest bucket (what `release_stock()` serves from),
+   * the event has not started and sales are open: tickets on sale that the list should have had.
+   * That happens when a release skipped the entry because its buyer was buying at that moment
+   * (the per-buyer lock is only tried, never waited for); the expiry job then serves them.
+   */
+  async categoriesOwedToWaitlists(db: Executor, limit: number): Promise<string[]> {
+    const { rows } = await sql<{ category_id: string }>`
+      SELECT DISTINCT w.category_id
+      FROM waitlist_entries w
+      JOIN ticket_categories c ON c.id = w.category_id
+      JOIN events e ON e.id = c.event_id
+      WHERE w.status = 'EN_ESPERA' AND e.starts_at > now()
+        AND (c.sales_start IS NULL OR c.sales_start <= now()) AND (c.sales_end IS NULL OR c.sales_end > now())
+        AND w.quantity <= (SELECT max(s.available) FROM category_stock s WHERE s.category_id = w.category_id)
+      LIMIT ${limit}`.execute(db);
+    return rows.map((r) => r.category_id);
+  }
+
   /** Whether buyers wait on the category's waiting list (a capacity raise then serves them first). */
   async hasWaitingEntries(trx: Transaction<DB>, categoryId: string): Promise<boolean> {
     const row = await trx

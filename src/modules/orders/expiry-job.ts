@@ -52,6 +52,9 @@ export class ExpiryJob {
       total += expired;
       if (expired < this.options.batchSize || this.loop.stopped) break;
     }
+    // Tickets on sale that a waiting list should have had (a release skipped a buyer who was
+    // buying at that moment) go to it now.
+    await this.orders.serveOwedWaitlists(this.options.db);
     this.stats.runs += 1;
     this.stats.expired += total;
     this.stats.lastRunAt = new Date();

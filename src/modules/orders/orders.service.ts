@@ -295,6 +295,25 @@ export class OrderService {
     return orders.size;
   }
 
+  /**
+   * Serves waiting lists that a release could not serve at once (see
+   * StockRepository.categoriesOwedToWaitlists), one short transaction per category, through the
+   * same `release_stock()` with nothing freed. Returns how many offers it made.
+   */
+  async serveOwedWaitlists(db: Database = this.db): Promise<number> {
+    let made = 0;
+    for (const categoryId of (await this.stock.categoriesOwedToWaitlists(db, 50)).sort()) {
+      const offers = await db
+        .transaction()
+        .execute((trx) => this.stock.release(trx, new Map([[categoryId, 0]]), this.settings.reservationTimeoutMs));
+      if (offers.length === 0) continue;
+      made += offers.length;
+      this.bus.publish('stock.changed', { eventId: offers[0]!.eventId, categoryIds: [categoryId] });
+      this.publishOffers(offers);
+    }
+    return made;
+  }
+
   /** Orders made for waiting-list entries reach their buyers as any new order does. */
   private publishOffers(offers: readonly WaitlistOffer[]): void {
     for (const o of offers) this.bus.publish('order.status-changed', offerMade(o));
