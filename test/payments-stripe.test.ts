@@ -292,11 +292,32 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
     expect((await postWebhook(stack.svc, other.payload, other.signature)).status).toBe(200);
   });
 
-  it('honours a late payment while the tickets are still there', async () => {
-    const held = await reserveOne(stack.svc, buyer, event, 2);
-    const { paymentId } = await startPayment(stack.svc, buyer, held.id);
-    await endHold(stack.svc, held.id);
+  /** A buyer starts paying for 2 tickets of `ev`, and the hold runs out (expired) before the money arrives. */
+  async function paymentAfterHoldExpired(ev: EventBody) {
+    const order = await reserveOne(stack.svc, buyer, ev, 2);
+    const { paymentId } = await startPayment(stack.svc, buyer, order.id);
+    await endHold(stack.svc, order.id);
     await stack.svc.expiryJob.runOnce();
+    return { order, paymentId };
+  }
+
+  /** The authorized late payment is refused: the order stays EXPIRED, the intent is cancelled, the history says `why`. */
+  async function expectLatePaymentRefused(orderId: string, paymentId: string, why: RegExp) {
+    stack.fake.authorize(paymentId);
+    expect((await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId)).status).toBe(200);
+    expect((await orderOf(stack.svc, buyer, orderId)).estado).toBe('EXPIRED');
+    expect(stack.fake.intents.get(paymentId)!.status).toBe('canceled');
+    const h = await history(stack.svc, admin, orderId);
+    expect(h.historial.at(-1)).toMatchObject({
+      desde: 'EXPIRED',
+      hasta: 'EXPIRED',
+      motivo: expect.stringMatching(why),
+    });
+    return h;
+  }
+
+  it('honours a late payment while the tickets are still there', async () => {
+    const { order: held, paymentId } = await paymentAfterHoldExpired(event);
     expect((await orderOf(stack.svc, buyer, held.id)).estado).toBe('EXPIRED');
 
     stack.fake.authorize(paymentId);
@@ -313,24 +334,12 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
 
   it('refuses a late payment for sold-out tickets: order stays EXPIRED, intent cancelled, history says why', async () => {
     const small = await createEvent(stack.svc, organizer, {}, [{ cantidadTotal: 2 }]);
-    const late = await reserveOne(stack.svc, buyer, small, 2);
-    const { paymentId } = await startPayment(stack.svc, buyer, late.id);
-    await endHold(stack.svc, late.id);
-    await stack.svc.expiryJob.runOnce();
+    const { order: late, paymentId } = await paymentAfterHoldExpired(small);
     const other = await createUser(stack.svc);
     const winner = await reserveOne(stack.svc, other, small, 1);
     await reserveOne(stack.svc, other, small, 1);
 
-    stack.fake.authorize(paymentId);
-    expect((await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId)).status).toBe(200);
-    expect((await orderOf(stack.svc, buyer, late.id)).estado).toBe('EXPIRED');
-    expect(stack.fake.intents.get(paymentId)!.status).toBe('canceled');
-    const h = await history(stack.svc, admin, late.id);
-    expect(h.historial.at(-1)).toMatchObject({
-      desde: 'EXPIRED',
-      hasta: 'EXPIRED',
-      motivo: expect.stringMatching(/refused.*no longer available.*cancelled/),
-    });
+    const h = await expectLatePaymentRefused(late.id, paymentId, /refused.*no longer available.*cancelled/);
     expect(h.pagos[0]).toMatchObject({ estado: 'canceled', pendiente: null });
     await expectStockInvariants(stack.svc.database.db, small.id);
 
@@ -343,23 +352,11 @@ describe('paying with PAYMENT_PROVIDER=stripe', () => {
 
   it("refuses a late payment that would pass the event's per-buyer limit: intent cancelled, history says why", async () => {
     const limited = await createEvent(stack.svc, organizer, { maxPorComprador: 3 }, [{ cantidadTotal: 50 }]);
-    const late = await reserveOne(stack.svc, buyer, limited, 2);
-    const { paymentId } = await startPayment(stack.svc, buyer, late.id);
-    await endHold(stack.svc, late.id);
-    await stack.svc.expiryJob.runOnce();
+    const { order: late, paymentId } = await paymentAfterHoldExpired(limited);
     // The expired hold no longer counts, so the buyer could take 2 more; with the late 2 they would own 4.
     await reserveOne(stack.svc, buyer, limited, 2);
 
-    stack.fake.authorize(paymentId);
-    expect((await deliver(stack, 'payment_intent.amount_capturable_updated', paymentId)).status).toBe(200);
-    expect((await orderOf(stack.svc, buyer, late.id)).estado).toBe('EXPIRED');
-    expect(stack.fake.intents.get(paymentId)!.status).toBe('canceled');
-    const h = await history(stack.svc, admin, late.id);
-    expect(h.historial.at(-1)).toMatchObject({
-      desde: 'EXPIRED',
-      hasta: 'EXPIRED',
-      motivo: expect.stringMatching(/refused.*per-buyer limit.*cancelled/),
-    });
+    await expectLatePaymentRefused(late.id, paymentId, /refused.*per-buyer limit.*cancelled/);
     await expectStockInvariants(stack.svc.database.db, limited.id);
   });
 
