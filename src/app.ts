@@ -91,7 +91,12 @@ export function createServices(deps: AppDeps) {
   );
   const devices = new DeviceTokens(deps.jwtSecret);
   const ticketRepository = new TicketRepository(db, deps.pool);
-  const orderRepository = new OrderRepository(db, deps.pool);
+  const metrics = new Metrics();
+  const orderRepository = new OrderRepository(db, deps.pool, {
+    batchSize: config.orders.batchSize,
+    maxInFlight: config.db.poolSize,
+    onSent: (orders) => metrics.reservationBatches.observe(orders),
+  });
   const payments = new PaymentService(
     db,
     orderRepository,
@@ -106,7 +111,7 @@ export function createServices(deps: AppDeps) {
   const orders = new OrderService(db, orderRepository, stock, bus, config.orders, payments, admission);
   return {
     rateLimits,
-    metrics: new Metrics(),
+    metrics,
     tokens,
     authenticator,
     passwords,

@@ -64,6 +64,7 @@ const envSchema = z
     SOCKET_MAX_EVENT_ROOMS: intInRange(1, 100_000).default(50),
     EXPIRY_INTERVAL_MS: intInRange(50, 60_000).default(500),
     EXPIRY_BATCH_SIZE: intInRange(1, 10_000).default(1000),
+    ORDER_BATCH_SIZE: intInRange(1, 64).default(16),
     QUEUE_ADMIT_PER_SECOND: intInRange(1, 100_000).default(50),
     QUEUE_TOKEN_TTL_SECONDS: intInRange(10, 24 * 3600).default(300),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -204,6 +205,8 @@ export interface Config {
     maxTicketsPerOrder: number;
     expiryIntervalMs: number;
     expiryBatchSize: number;
+    /** Purchases waiting for a connection sent in one statement, at most this many (1: each alone). */
+    batchSize: number;
   };
   /** Virtual queue: admissions per second per event (all instances together), token lifetime. */
   queue: { admitPerSecond: number; tokenTtlMs: number };
@@ -280,6 +283,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxTicketsPerOrder: env.MAX_TICKETS_PER_ORDER,
       expiryIntervalMs: env.EXPIRY_INTERVAL_MS,
       expiryBatchSize: env.EXPIRY_BATCH_SIZE,
+      batchSize: env.ORDER_BATCH_SIZE,
     },
     queue: { admitPerSecond: env.QUEUE_ADMIT_PER_SECOND, tokenTtlMs: env.QUEUE_TOKEN_TTL_SECONDS * 1000 },
     lowStockThreshold: env.LOW_STOCK_THRESHOLD,

@@ -36,6 +36,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly reservationBatches = new client.Histogram({
+    name: 'ticketing_reservation_batch_orders',
+    help: 'Purchases per purchase statement: 1 alone (reserve_order), more when they queued for a connection (reserve_orders)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [this.registry],
+  });
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry });
     const sources = () => this.sources;

@@ -6,6 +6,7 @@ import type { OrderStatus } from '../../shared/domain';
 import type { Pagination } from '../../shared/http/schemas';
 import { MAX_STOCK_BUCKETS } from '../../shared/domain';
 import type { OrderWithItems } from './order.presenter';
+import { ReservationBatcher } from './reservation-batcher';
 
 export interface RequestedLine {
   categoryId: string;
@@ -87,18 +88,47 @@ export interface ExpiredHold {
   quantity: number;
 }
 
+/** Purchases queued for the database go in batches of up to `batchSize` (1: each alone). */
+export interface ReservationBatching {
+  batchSize: number;
+  /** Purchase calls at once: the pool's size. */
+  maxInFlight: number;
+  /** Told the number of orders of each purchase statement sent (a metric). */
+  onSent?: (orders: number) => void;
+}
+
 export class OrderRepository {
+  private readonly batcher: ReservationBatcher | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly pool: pg.Pool,
-  ) {}
+    batching: ReservationBatching = { batchSize: 1, maxInFlight: 1 },
+  ) {
+    this.batcher =
+      batching.batchSize > 1
+        ? new ReservationBatcher(
+            { one: (o) => this.reserveOne(o), many: (o) => this.reserveMany(o) },
+            batching.maxInFlight,
+            batching.batchSize,
+            batching.onSent,
+          )
+        : undefined;
+  }
 
   /**
-   * The whole purchase in one statement (`reserve_order()`, migrations/0011): checks, prices, takes
-   * every line's stock or none and records the order, so bucket locks are held only while the
-   * server runs it. A named (prepared) statement: parsed and planned once per connection.
+   * The whole purchase in one statement, so bucket locks are held only while the server runs it:
+   * alone, or with other purchases queued at that moment (ReservationBatcher).
    */
-  async reserve(order: NewOrder): Promise<ReservationResult> {
+  reserve(order: NewOrder): Promise<ReservationResult> {
+    return this.batcher ? this.batcher.reserve(order) : this.reserveOne(order);
+  }
+
+  /**
+   * `reserve_order()` (migrations/0012): checks, prices, takes every line's stock or none and
+   * records the order. A named (prepared) statement: parsed and planned once per connection.
+   */
+  async reserveOne(order: NewOrder): Promise<ReservationResult> {
     const lines = JSON.stringify(order.lines.map((l) => ({ category_id: l.categoryId, quantity: l.quantity })));
     try {
       const { rows } = await this.pool.query<
@@ -160,6 +190,76 @@ export class OrderRepository {
       if (reason) return { ok: false, reason };
       throw error;
     }
+  }
+
+  /**
+   * `reserve_orders()` (migrations/0015), for orders of one line each: one statement for all of
+   * them. `undefined` for each order it left to `reserveOne()` (any refusal included, so the
+   * refusal comes from the one function that words them).
+   */
+  async reserveMany(orders: NewOrder[]): Promise<Array<ReservationResult | undefined>> {
+    const { rows } = await this.pool.query<{
+      ord: number;
+      id: string;
+      total_cents: number;
+      expires_at: Date;
+      created_at: Date;
+      updated_at: Date;
+      category_name: string;
+      unit_price_cents: number;
+      retry: boolean;
+    }>({
+      name: 'reserve_orders',
+      text: 'SELECT * FROM reserve_orders($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::boolean[], $6::text[], $7::text[], $8, $9)',
+      values: [
+        orders.map((o) => o.userId),
+        orders.map((o) => o.eventId),
+        orders.map((o) => o.lines[0]!.categoryId),
+        orders.map((o) => o.lines[0]!.quantity),
+        orders.map((o) => o.queueAdmitted),
+        orders.map((o) => o.idempotencyKey ?? null),
+        orders.map((o) => o.requestHash ?? null),
+        // Every order of a batch has the same hold time (the service's setting).
+        orders[0]!.holdMs,
+        Math.floor(Math.random() * MAX_STOCK_BUCKETS),
+      ],
+    });
+    const results: Array<ReservationResult | undefined> = orders.map(() => undefined);
+    for (const row of rows) {
+      if (row.retry) continue;
+      const order = orders[row.ord - 1]!;
+      const line = order.lines[0]!;
+      results[row.ord - 1] = {
+        ok: true,
+        order: {
+          id: row.id,
+          user_id: order.userId,
+          event_id: order.eventId,
+          status: 'RESERVED',
+          total_cents: row.total_cents,
+          expires_at: row.expires_at,
+          created_at: row.created_at,
+          updated_at: row.updated_at,
+          payment_method: null,
+          transaction_id: null,
+          payment_provider: null,
+          refunded_at: null,
+          confirmed_at: null,
+          idempotency_key: order.idempotencyKey ?? null,
+          request_hash: order.requestHash ?? null,
+          items: [
+            {
+              order_id: row.id,
+              category_id: line.categoryId,
+              category_name: row.category_name,
+              quantity: line.quantity,
+              unit_price_cents: row.unit_price_cents,
+            },
+          ],
+        },
+      };
+    }
+    return results;
   }
 
   findByIdempotencyKey(userId: string, key: string): Promise<OrderRow | undefined> {
