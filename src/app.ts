@@ -125,7 +125,7 @@ export function createServices(deps: AppDeps) {
     tickets: new TicketService(ticketRepository, new SigningKeys(deps.pool, deps.ticketSigningSecret), devices, bus),
     payments,
     admission,
-    queue: new QueueService(new QueueRepository(db), admission),
+    queue: new QueueService(new QueueRepository(db), admission, bus),
     waitlist: new WaitlistService(db, new WaitlistRepository(db), config.orders, admission),
     admin: new AdminService(new AdminRepository(db), events),
   };

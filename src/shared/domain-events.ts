@@ -29,6 +29,8 @@ export interface DomainEventMap {
   };
   /** Positions in the event's queue moved (or it sold out): push them to the waiting buyers. */
   'queue.moved': { eventId: string };
+  /** A buyer joined (or rejoined) the event's queue on this instance: the admitter has work. */
+  'queue.joined': { eventId: string };
   /** `changes` holds the edited fields with their new values, in wire names. */
   'event.updated': { eventId: string; changes: EditedEventFields };
 }

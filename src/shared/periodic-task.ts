@@ -8,10 +8,18 @@ export class PeriodicTask {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stoppedFlag = true;
+  /** A run is scheduled and has not started (false while one runs: it schedules the next itself). */
+  private pending = false;
+  /** wake() came while a run was in progress: the next run follows it at once. */
+  private wokenWhileRunning = false;
 
+  /**
+   * `intervalMs`: a number, or a function asked after each run (a task that found nothing to do
+   * can wait longer).
+   */
   constructor(
     private readonly task: () => Promise<unknown>,
-    private readonly intervalMs: number,
+    private readonly intervalMs: number | (() => number),
     private readonly onError: (error: unknown) => void,
   ) {}
 
@@ -26,6 +34,17 @@ export class PeriodicTask {
     this.schedule(0);
   }
 
+  /** Runs the task now instead of at the end of the current wait (after the run in progress, if any). */
+  wake(): void {
+    if (this.stoppedFlag) return;
+    if (!this.pending) {
+      this.wokenWhileRunning = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
   async stop(): Promise<void> {
     this.stoppedFlag = true;
     clearTimeout(this.timer);
@@ -34,10 +53,16 @@ export class PeriodicTask {
 
   private schedule(delayMs: number): void {
     if (this.stoppedFlag) return;
+    this.pending = true;
     this.timer = setTimeout(() => {
+      this.pending = false;
       this.running = this.task()
         .then(() => undefined, this.onError)
-        .finally(() => this.schedule(this.intervalMs));
+        .finally(() => {
+          const woken = this.wokenWhileRunning;
+          this.wokenWhileRunning = false;
+          this.schedule(woken ? 0 : typeof this.intervalMs === 'number' ? this.intervalMs : this.intervalMs());
+        });
     }, delayMs);
     this.timer.unref();
   }

@@ -1,6 +1,7 @@
 import type { QueueTurnRow } from '../../shared/db/schema';
 import { AppError, notFound } from '../../shared/errors';
 import type { AuthUser } from '../auth/tokens';
+import type { DomainEvents } from '../../shared/domain-events';
 import type { AdmissionTokens } from './admission-tokens';
 import type { QueueRepository } from './queue.repository';
 import type { QueueTurnDto } from './queue.wire';
@@ -13,6 +14,7 @@ export class QueueService {
   constructor(
     private readonly turns: QueueRepository,
     private readonly tokens: AdmissionTokens,
+    private readonly bus: DomainEvents,
   ) {}
 
   /** Idempotent per buyer and event: joining again answers the same turn, as it stands now. */
@@ -30,6 +32,7 @@ export class QueueService {
     if (turn.status === 'ADMITIDO' && turn.token_expires_at!.getTime() <= Date.now()) {
       turn = (await this.turns.requeueExpired(turn.id)) ?? turn;
     }
+    if (turn.status === 'ESPERANDO') this.bus.publish('queue.joined', { eventId });
     return this.present(turn);
   }
 
