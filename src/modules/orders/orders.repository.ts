@@ -1,5 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Database, Executor } from '../../shared/db/database';
+import { queryKeepingConnection, type Database, type Executor } from '../../shared/db/database';
 import type pg from 'pg';
 import type { DB, OrderItemRow, OrderRow } from '../../shared/db/schema';
 import type { OrderStatus } from '../../shared/domain';
@@ -131,9 +131,9 @@ export class OrderRepository {
   async reserveOne(order: NewOrder): Promise<ReservationResult> {
     const lines = JSON.stringify(order.lines.map((l) => ({ category_id: l.categoryId, quantity: l.quantity })));
     try {
-      const { rows } = await this.pool.query<
+      const { rows } = await queryKeepingConnection<
         Omit<OrderRow, 'items'> & { items: Array<Omit<OrderItemRow, 'order_id'>> }
-      >({
+      >(this.pool, {
         name: 'reserve_order',
         text: 'SELECT * FROM reserve_order($1, $2, $3::jsonb, $4, $5, $6, $7, $8)',
         values: [
@@ -198,7 +198,7 @@ export class OrderRepository {
    * refusal comes from the one function that words them).
    */
   async reserveMany(orders: NewOrder[]): Promise<Array<ReservationResult | undefined>> {
-    const { rows } = await this.pool.query<{
+    const { rows } = await queryKeepingConnection<{
       ord: number;
       id: string;
       total_cents: number;
@@ -208,7 +208,7 @@ export class OrderRepository {
       category_name: string;
       unit_price_cents: number;
       retry: boolean;
-    }>({
+    }>(this.pool, {
       name: 'reserve_orders',
       text: 'SELECT * FROM reserve_orders($1::uuid[], $2::uuid[], $3::uuid[], $4::int[], $5::boolean[], $6::text[], $7::text[], $8, $9)',
       values: [

@@ -101,3 +101,31 @@ export function trackConnections(pool: pg.Pool): (timeoutMs?: number) => Promise
           setTimeout(resolve, timeoutMs).unref();
         });
 }
+
+/** SQLSTATE classes after which a connection is not trusted again: connection exception, operator intervention, system, internal. */
+const BROKEN_CONNECTION = /^(08|57P|53|58|XX)/;
+
+/**
+ * `pool.query()` that keeps the connection after an error PostgreSQL raised. pg-pool's own
+ * `query()` discards the connection on any error, so each refusal a statement raises (sold out,
+ * over the buyer's limit, a duplicate Idempotency-Key) cost a new backend: fork, authentication,
+ * catalog caches and the prepared statements again. In a sold-out rush that was a new connection
+ * every few requests, 70–100 µs of PostgreSQL CPU per rejection. An error without a SQLSTATE
+ * (connection lost, protocol) or of a class that may leave the session unusable still discards it.
+ */
+export async function queryKeepingConnection<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  query: pg.QueryConfig,
+): Promise<pg.QueryResult<R>> {
+  const client = await pool.connect();
+  let result: pg.QueryResult<R>;
+  try {
+    result = await client.query<R>(query);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    client.release(typeof code === 'string' && !BROKEN_CONNECTION.test(code) ? undefined : (error as Error));
+    throw error;
+  }
+  client.release();
+  return result;
+}
