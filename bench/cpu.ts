@@ -145,6 +145,7 @@ export async function measure(
     tokens: side.fixture.buyers,
     success: SUCCESS[scenario],
   });
+  await settle(side);
   const s1 = processCpuUs(pid);
   const db1 = side.postmasterPid ? postgresCpuUs(side.postmasterPid) : undefined;
   const successes = result.statuses[SUCCESS[scenario]] ?? 0;
@@ -158,6 +159,32 @@ export async function measure(
     requestsPerSecond: result.requestsPerSecond,
     p99: result.p99,
   };
+}
+
+/**
+ * The work a round leaves behind is the round's own cost: the vacuum of the rows it wrote, the
+ * checkpoint of the pages it dirtied, garbage collection. Left to itself, autovacuum (every
+ * minute) and the timed checkpoint (every 5) ran in whichever later round of the side they woke
+ * up in, often a sold-out round that touches no table: 35–225 µs of "PostgreSQL per rejection"
+ * were that. So each round ends with a VACUUM (ANALYZE) and a CHECKPOINT, counted in it, and
+ * then waits until the service and PostgreSQL are idle again (under 20 ms of CPU together in
+ * each of three 500 ms windows, 4 % of a core; their timers use about 2 % when nothing happens),
+ * at most 5 s.
+ */
+async function settle(side: Side): Promise<void> {
+  await side.handle.pool.query('VACUUM (ANALYZE)');
+  await side.handle.pool.query('CHECKPOINT');
+  const pid = side.server.child.pid!;
+  const read = () => processCpuUs(pid) + (side.postmasterPid ? postgresCpuUs(side.postmasterPid).totalUs : 0);
+  const deadline = Date.now() + 5000;
+  let before = read();
+  let quiet = 0;
+  while (quiet < 3 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = read();
+    quiet = now - before < 20_000 ? quiet + 1 : 0;
+    before = now;
+  }
 }
 
 export interface CpuFigures {
