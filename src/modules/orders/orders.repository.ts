@@ -97,6 +97,27 @@ export interface ReservationBatching {
   onSent?: (orders: number) => void;
 }
 
+/** The columns a reservation statement returns. */
+type StoredOrder = Pick<
+  OrderRow,
+  'id' | 'user_id' | 'event_id' | 'status' | 'total_cents' | 'expires_at' | 'created_at' | 'updated_at'
+>;
+
+/** A just-reserved order, whole: what the statement returned plus the columns a new order starts without. */
+function reservedOrder(order: NewOrder, stored: StoredOrder, items: OrderItemRow[]): OrderWithItems {
+  return {
+    ...stored,
+    payment_method: null,
+    transaction_id: null,
+    payment_provider: null,
+    refunded_at: null,
+    confirmed_at: null,
+    idempotency_key: order.idempotencyKey ?? null,
+    request_hash: order.requestHash ?? null,
+    items,
+  };
+}
+
 export class OrderRepository {
   private readonly batcher: ReservationBatcher | undefined;
 
@@ -147,20 +168,15 @@ export class OrderRepository {
           order.queueAdmitted,
         ],
       });
-      const row = rows[0]!;
-      const items = row.items.map((i) => ({ ...i, order_id: row.id }));
-      const created: OrderWithItems = {
-        ...row,
-        payment_method: null,
-        transaction_id: null,
-        payment_provider: null,
-        refunded_at: null,
-        confirmed_at: null,
-        idempotency_key: order.idempotencyKey ?? null,
-        request_hash: order.requestHash ?? null,
-        items,
+      const { items, ...stored } = rows[0]!;
+      return {
+        ok: true,
+        order: reservedOrder(
+          order,
+          stored,
+          items.map((i) => ({ ...i, order_id: stored.id })),
+        ),
       };
-      return { ok: true, order: created };
     } catch (error) {
       const { code, detail } = error as { code?: string; detail?: string };
       const reason = code ? RESERVATION_ERRORS[code] : undefined;
@@ -229,35 +245,24 @@ export class OrderRepository {
       if (row.retry) continue;
       const order = orders[row.ord - 1]!;
       const line = order.lines[0]!;
-      results[row.ord - 1] = {
-        ok: true,
-        order: {
-          id: row.id,
-          user_id: order.userId,
-          event_id: order.eventId,
-          status: 'RESERVED',
-          total_cents: row.total_cents,
-          expires_at: row.expires_at,
-          created_at: row.created_at,
-          updated_at: row.updated_at,
-          payment_method: null,
-          transaction_id: null,
-          payment_provider: null,
-          refunded_at: null,
-          confirmed_at: null,
-          idempotency_key: order.idempotencyKey ?? null,
-          request_hash: order.requestHash ?? null,
-          items: [
-            {
-              order_id: row.id,
-              category_id: line.categoryId,
-              category_name: row.category_name,
-              quantity: line.quantity,
-              unit_price_cents: row.unit_price_cents,
-            },
-          ],
-        },
+      const stored = {
+        id: row.id,
+        user_id: order.userId,
+        event_id: order.eventId,
+        status: 'RESERVED' as const,
+        total_cents: row.total_cents,
+        expires_at: row.expires_at,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
       };
+      const item = {
+        order_id: row.id,
+        category_id: line.categoryId,
+        category_name: row.category_name,
+        quantity: line.quantity,
+        unit_price_cents: row.unit_price_cents,
+      };
+      results[row.ord - 1] = { ok: true, order: reservedOrder(order, stored, [item]) };
     }
     return results;
   }
