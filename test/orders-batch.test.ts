@@ -201,6 +201,14 @@ describe('reserve_orders(): one statement for the plain orders of a batch', () =
   });
 });
 
+/** Purchase statements that carried several orders (the service's metric). */
+async function batchesSent(service: TestService): Promise<number> {
+  const metrics = (await service.api().get('/metrics')).text;
+  const alone = Number(/ticketing_reservation_batch_orders_bucket\{le="1"\} (\d+)/.exec(metrics)![1]);
+  const all = Number(/ticketing_reservation_batch_orders_count (\d+)/.exec(metrics)![1]);
+  return all - alone;
+}
+
 describe('purchases queued for a connection', () => {
   it('go in batches; every buyer gets their own order, one per Idempotency-Key, and the ledger balances', async () => {
     const queued = await startTestService({
@@ -265,11 +273,50 @@ describe('purchases queued for a connection', () => {
       expect(rows[0]!.n).toBe(ids.size);
       await expectStockInvariants(queued.database.db, event.id);
 
-      // Some purchase statements carried several orders.
-      const metrics = (await queued.api().get('/metrics')).text;
-      const alone = Number(/ticketing_reservation_batch_orders_bucket\{le="1"\} (\d+)/.exec(metrics)![1]);
-      const all = Number(/ticketing_reservation_batch_orders_count (\d+)/.exec(metrics)![1]);
-      expect(all - alone).toBeGreaterThan(0);
+      expect(await batchesSent(queued)).toBeGreaterThan(0);
+    } finally {
+      await queued.close();
+    }
+  });
+
+  it('never deadlock with event deletions: each purchase is 201 or 404, each delete 204, nothing left of a deleted event', async () => {
+    const queued = await startTestService({
+      DB_POOL_SIZE: '2',
+      ORDER_BATCH_SIZE: '16',
+      DB_CONNECT_TIMEOUT_MS: '20000',
+      DB_LOCK_TIMEOUT_MS: '10000',
+      EXPIRY_INTERVAL_MS: '60000',
+    });
+    try {
+      const [host, admin] = await Promise.all([createUser(queued, 'ORGANIZADOR'), createUser(queued, 'ADMIN')]);
+      const people = await Promise.all(Array.from({ length: 10 }, () => createUser(queued)));
+      const events = await Promise.all(
+        Array.from({ length: 8 }, () => createEvent(queued, host, {}, [{ nombre: 'One', cantidadTotal: 100 }])),
+      );
+      const results = await Promise.all(
+        events.map(async (event) => {
+          const purchases = Array.from({ length: 25 }, (_, i) =>
+            placeOrder(queued, people[i % people.length]!, {
+              eventoId: event.id,
+              tickets: [{ categoriaId: event.categorias[0]!.id, cantidad: 1 }],
+            }),
+          );
+          const deletion = new Promise((r) => setTimeout(r, Math.random() * 20)).then(() =>
+            call(queued.url, 'DELETE', `/api/events/${event.id}`, { token: admin.token }),
+          );
+          return { purchases: await Promise.all(purchases), deletion: await deletion };
+        }),
+      );
+      for (const r of results) {
+        expect(r.deletion.status).toBe(204);
+        expect(r.purchases.map((p) => p.status).filter((s) => s !== 201 && s !== 404)).toEqual([]);
+      }
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM orders WHERE event_id = ANY(${events.map((e) => e.id)}::uuid[])`.execute(
+        queued.database.db,
+      );
+      expect(rows[0]!.n).toBe(0);
+      expect(await batchesSent(queued)).toBeGreaterThan(0);
     } finally {
       await queued.close();
     }
