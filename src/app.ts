@@ -17,7 +17,7 @@ import { CategoryRepository } from './modules/categories/categories.repository';
 import { categoryRoutes } from './modules/categories/categories.routes';
 import { CategoryService } from './modules/categories/categories.service';
 import { EventRepository } from './modules/events/events.repository';
-import { eventRoutes } from './modules/events/events.routes';
+import { eventHotRoute, eventRoutes } from './modules/events/events.routes';
 import { EventService } from './modules/events/events.service';
 import { healthRoutes, type Lifecycle } from './modules/health/health.routes';
 import { docsRoutes } from './modules/docs/docs.routes';
@@ -282,6 +282,7 @@ export function createHttpHandlers(deps: AppDeps, services: Services): { app: Ex
       { tickets: services.tickets, auth: services.authenticator, devices: services.devices },
       commonSteps(services.metrics.httpTimer(() => '/api/events/:id/checkins')),
     ),
+    eventHotRoute({ events: services.events }, commonSteps(services.metrics.httpTimer(() => '/api/events/:id'))),
   ];
   return { app, listener: hotRoutes(hot, app, logger) };
 }

@@ -4,7 +4,7 @@ import { startTestService, type TestService } from './helpers/service';
 
 /**
  * POST /api/orders and POST /api/events/:id/checkins are answered without Express for plain JSON
- * requests (src/shared/http/hot-routes.ts). The same request with a query string goes through
+ * requests, GET /api/events/:id for requests without a body (src/shared/http/hot-routes.ts). The same request with a query string goes through
  * Express's route; both must answer alike: status, body, and every header but the per-request
  * ones (Date, X-Request-Id, and Content-Length where the body holds fresh ids).
  */
@@ -58,11 +58,16 @@ function send(method: string, path: string, headers: Record<string, string>, bod
 }
 
 /** The same request on the hot route and through Express (the query string sends it there). */
-async function both(path: string, headers: Record<string, string>, body?: string): Promise<[Answer, Answer]> {
+async function both(
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+  method = 'POST',
+): Promise<[Answer, Answer]> {
   const before = handledByExpress;
-  const hot = await send('POST', path, headers, body);
+  const hot = await send(method, path, headers, body);
   expect(handledByExpress).toBe(before); // answered without Express
-  const viaExpress = await send('POST', `${path}?via=express`, headers, body);
+  const viaExpress = await send(method, `${path}?via=express`, headers, body);
   expect(handledByExpress).toBe(before + 1);
   return [hot, viaExpress];
 }
@@ -234,5 +239,54 @@ describe('POST /api/events/:id/checkins without Express', () => {
     const [m1, m2] = await both(`/api/events/${'-'.repeat(36)}/checkins`, door, JSON.stringify({ codigo: forged }));
     expect(m1.status).toBe(404);
     expectAlike(m1, m2);
+  });
+});
+
+describe('GET /api/events/:id without Express', () => {
+  it('answers an event, an unknown id and a malformed id as the Express route does', async () => {
+    const event = await newEvent([{ cantidadTotal: 10 }]);
+    const origin = { origin: 'https://tickets.example' };
+    for (const [id, status] of [
+      [event.id, 200],
+      [event.id.toUpperCase(), 200],
+      ['0b7c3b44-64a2-4f6e-9f57-3d3e0b0c9d11', 404],
+      ['0b7c3b4464a24f6e9f573d3e0b0c9d11----', 404], // hex and dashes, not a UUID
+    ] as const) {
+      const [hot, viaExpress] = await both(`/api/events/${id}`, origin, undefined, 'GET');
+      expect({ id, status: hot.status }).toEqual({ id, status });
+      expectAlike(hot, viaExpress);
+    }
+    const [hot] = await both(`/api/events/${event.id}`, origin, undefined, 'GET');
+    expect(JSON.parse(hot.text)).toMatchObject({ id: event.id, categorias: [{ id: event.categorias[0]!.id }] });
+  });
+
+  it('leaves the search, encoded or malformed ids, other paths, HEAD and a GET with a body to Express', async () => {
+    const event = await newEvent([{ cantidadTotal: 10 }]);
+    const cases: Array<[string, string, Record<string, string>, string | undefined, number]> = [
+      ['GET', '/api/events/search', {}, undefined, 200],
+      ['GET', `/api/events/${event.id.replace(/-/g, '%2D')}`, {}, undefined, 200],
+      ['GET', '/api/events/not-an-id', {}, undefined, 404],
+      ['GET', `/api/events/${event.id}/`, {}, undefined, 200],
+      ['GET', `/api/events/${event.id}/categories`, {}, undefined, 200],
+      ['HEAD', `/api/events/${event.id}`, {}, undefined, 200],
+      ['GET', `/api/events/${event.id}`, { 'content-type': 'application/json' }, '{}', 200],
+    ];
+    for (const [method, path, headers, body, status] of cases) {
+      const before = handledByExpress;
+      const answer = await send(method, path, headers, body);
+      expect({ method, path, status: answer.status, express: handledByExpress - before }).toEqual({
+        method,
+        path,
+        status,
+        express: 1,
+      });
+    }
+  });
+
+  it('labels the hot route in /metrics as Express does', async () => {
+    const res = await send('GET', '/metrics', {});
+    expect(res.text).toMatch(
+      /http_request_duration_seconds_count\{method="GET",route="\/api\/events\/:id",status="200"\} \d+/,
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { idParam } from '../../shared/http/params';
+import type { HotRoute, Step } from '../../shared/http/hot-routes';
+import { idParam, pathId } from '../../shared/http/params';
 import { paginationQuery } from '../../shared/http/schemas';
 import { parseBody, parseQuery } from '../../shared/http/validate';
 import { caller, requireAuth, requireRole } from '../auth/auth.middleware';
@@ -7,6 +8,29 @@ import type { Authenticator } from '../auth/authenticate';
 import { ROLE_GATES } from '../policy/policy';
 import { createEventBody, searchQuery, updateEventBody } from './events.schemas';
 import type { EventService } from './events.service';
+
+/**
+ * `/api/events/<a UUID as written>`; anything else under `/api/events/` (the search, a
+ * percent-encoded or malformed id) goes to Express, which answers it as it always has.
+ */
+const EVENT_PATH = /^\/api\/events\/([0-9A-Fa-f-]{36})$/;
+
+/**
+ * `GET /api/events/:id` without Express (src/shared/http/hot-routes.ts): the page every buyer
+ * reloads while an on-sale opens, answered from the event cache; the same steps and answers as
+ * the Express route below, which serves every other variant (a query string, HEAD).
+ */
+export function eventHotRoute(deps: { events: EventService }, steps: Step[]): HotRoute {
+  return {
+    method: 'GET',
+    match: (path) => {
+      const id = EVENT_PATH.exec(path)?.[1];
+      return id === undefined ? undefined : [id];
+    },
+    steps,
+    handle: async (_req, _body, [id]) => ({ status: 200, body: await deps.events.get(pathId(id, 'Event')) }),
+  };
+}
 
 export function eventRoutes(deps: { events: EventService; auth: Authenticator }): Router {
   const router = Router();

@@ -8,7 +8,8 @@ import { sendJson } from './send-json';
 export type Step = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 /**
- * A route answered without Express: the hottest ones (a purchase, a scan at the door), where the
+ * A route answered without Express: the hottest ones (a purchase, a scan at the door, the event
+ * page everyone reloads during an on-sale), where the
  * profile showed Express's own machinery (prototype swaps, the router walking its layers, the
  * body-parser stream, `res.json`) as a large share of a request's CPU. Everything that protects or
  * observes a request still runs: the same request id, access log, metrics, security headers and
@@ -16,24 +17,26 @@ export type Step = (req: IncomingMessage, res: ServerResponse, next: (error?: un
  * validation and rate limit in `handle` (shared with its Express route), and the same error answers.
  */
 export interface HotRoute {
-  method: 'POST';
+  /** POST routes take a plain JSON body; GET routes none. */
+  method: 'GET' | 'POST';
   /** The route's path parameters when `path` (exact, no query) is this route's; else undefined. */
   match(path: string): string[] | undefined;
   /** The steps before the body is read: the app's common ones, with this route's metrics label. */
   steps: Step[];
-  /** Authenticates, validates and does the work; throws what its Express route would. */
+  /** Authenticates, validates and does the work; throws what its Express route would. `body` is undefined for GET. */
   handle(req: IncomingMessage, body: unknown, params: string[]): Promise<{ status: number; body: unknown }>;
 }
 
 /**
- * The HTTP server's request listener: a hot route's request with a plain JSON body (see
- * isPlainJsonRequest) is answered here; any other request, including every unusual variant of a
- * hot route's (chunked or compressed bodies, other content types, a query string, a trailing
- * slash), goes to Express (`fallback`), which has the same route and answers it the same way.
+ * The HTTP server's request listener: a hot route's request with a plain JSON body (POST, see
+ * isPlainJsonRequest) or with no body (GET) is answered here; any other request, including every
+ * unusual variant of a hot route's (chunked or compressed bodies, other content types, a GET with
+ * a body, a query string, a trailing slash, HEAD), goes to Express (`fallback`), which has the
+ * same route and answers it the same way.
  */
 export function hotRoutes(routes: HotRoute[], fallback: RequestListener, logger: Logger): RequestListener {
   return (req, res) => {
-    if (isPlainJsonRequest(req)) {
+    if (req.method === 'GET' ? hasNoBody(req) : isPlainJsonRequest(req)) {
       for (const route of routes) {
         if (req.method !== route.method) continue;
         const params = route.match(req.url ?? '');
@@ -57,10 +60,16 @@ function serve(route: HotRoute, params: string[], req: IncomingMessage, res: Ser
         return fail(thrown);
       }
     }
-    readJsonBody(req)
+    (route.method === 'GET' ? Promise.resolve(undefined) : readJsonBody(req))
       .then((body) => route.handle(req, body, params))
       .then((answer) => sendJson(req, res, answer.status, answer.body))
       .catch(fail);
   };
   next();
+}
+
+/** A request without a body: no Content-Length (or 0) and no Transfer-Encoding. */
+function hasNoBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
 }
