@@ -12,8 +12,6 @@ export interface AdmissionJobOptions {
   admitPerSecond: number;
   tokenTtlMs: number;
   intervalMs?: number;
-  /** Between ticks while no queued event has anything to do (IDLE_INTERVAL_MS). */
-  idleIntervalMs?: number;
 }
 
 /** Ticks per second: admissions come in small steps, not one burst per second. */
@@ -59,7 +57,7 @@ export class AdmissionJob {
     const busyMs = options.intervalMs ?? DEFAULT_INTERVAL_MS;
     this.loop = new PeriodicTask(
       () => this.runOnce(),
-      () => (this.idle ? Math.max(busyMs, options.idleIntervalMs ?? IDLE_INTERVAL_MS) : busyMs),
+      () => (this.idle ? Math.max(busyMs, IDLE_INTERVAL_MS) : busyMs),
       (error) => {
         this.stats.failures += 1;
         this.logger.warn({ err: error }, 'queue admission tick failed; retrying next interval');
